@@ -1,0 +1,130 @@
+"""Finish a freshly rendered project: prune, fold, write secrets, record answers.
+
+Like the pre hook, this file is valid Python before rendering and reads the context
+through a single JSON line. What each option adds or removes is declared in
+``PRUNE_RULES`` so that it can be read, and tested, in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
+# Everything below reaches Python verbatim: {% raw %}
+
+ANSWERS_FILE = ".flaskcutter.json"
+Context = Mapping[str, Any]
+
+
+def uses_migrate(context: Context) -> bool:
+    """Migrations only mean something with SQLAlchemy."""
+    return bool(context["use_sqlalchemy"] and context["use_migrate"])
+
+
+# condition -> paths to remove; "{pkg}" stands for the package name.
+PRUNE_RULES: list[tuple[Callable[[Context], bool], list[str]]] = [
+    (lambda c: c["layout"] == "blueprints", ["{pkg}.py"]),
+    (lambda c: c["layout"] == "single", ["{pkg}"]),
+    (
+        lambda c: not c["use_sqlalchemy"],
+        [
+            "{pkg}/extensions.py",
+            "{pkg}/models.py",
+            "tests/test_notes.py",
+            "tests/test_database.py",
+        ],
+    ),
+    (lambda c: not uses_migrate(c), ["migrations", "tests/test_migrations.py"]),
+    (lambda c: c["deployment"] == "none", ["deploy", "tests/test_deploy_config.py"]),
+    (lambda c: c["license"] == "Proprietary", ["LICENSE"]),
+    (lambda c: not c["use_github_actions"], [".github"]),
+]
+
+# The single layout keeps Flask's templates and static files beside its one module.
+SINGLE_LAYOUT_MOVES = [("{pkg}/templates", "templates"), ("{pkg}/static", "static")]
+
+
+def paths_to_prune(context: Context) -> list[str]:
+    """Return the relative paths that the answers remove, in table order."""
+    pkg = context["package_name"]
+    return [
+        path.format(pkg=pkg)
+        for condition, paths in PRUNE_RULES
+        if condition(context)
+        for path in paths
+    ]
+
+
+def prune(context: Context, root: Path) -> None:
+    """Apply the layout moves, then remove every path the answers rule out."""
+    if context["layout"] == "single":
+        for source, target in SINGLE_LAYOUT_MOVES:
+            (root / source.format(pkg=context["package_name"])).rename(root / target)
+    for relative in paths_to_prune(context):
+        path = root / relative
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def recorded_answers(context: Context) -> dict[str, Any]:
+    """The answers worth keeping: user keys only, with switched-off options made explicit."""
+    answers = {key: value for key, value in context.items() if not key.startswith("_")}
+    answers["use_migrate"] = uses_migrate(context)
+    return {"_template": context.get("_template", ""), **answers}
+
+
+def write_env(context: Context, root: Path) -> None:
+    """Write .env with a fresh development secret; .gitignore keeps it out of git."""
+    lines = [
+        "# Local settings, read by `flask` through python-dotenv. Never commit this file.",
+        "FLASK_CONFIG=development",
+        f"SECRET_KEY={secrets.token_hex(32)}",
+    ]
+    if context["use_sqlalchemy"] and context["database"] == "postgresql":
+        lines.append(f"# DATABASE_URL=postgresql://postgres@localhost:5432/{context['package_name']}")
+    path = root / ".env"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+
+
+def write_answers(context: Context, root: Path) -> None:
+    text = json.dumps(recorded_answers(context), indent=2, ensure_ascii=False)
+    (root / ANSWERS_FILE).write_text(text + "\n", encoding="utf-8")
+
+
+def next_steps(context: Context) -> str:
+    pkg = context["package_name"]
+    steps = [
+        f"cd {context['project_slug']}",
+        "python -m venv .venv && . .venv/bin/activate",
+        'pip install -e ".[dev]"',
+    ]
+    if uses_migrate(context):
+        steps.append(f"flask --app {pkg} db upgrade")
+    elif context["use_sqlalchemy"]:
+        steps.append(f"flask --app {pkg} init-db")
+    steps += ["python -m pytest", f"flask --app {pkg} run --debug"]
+    return "Next steps:\n" + "\n".join(f"  {step}" for step in steps)
+
+
+def main() -> int:
+    context = json.loads(CONTEXT_JSON)
+    root = Path.cwd()
+    prune(context, root)
+    write_env(context, root)
+    write_answers(context, root)
+    print(next_steps(context))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+# {% endraw %}

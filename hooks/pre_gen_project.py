@@ -1,0 +1,158 @@
+"""Validate the answers before cookiecutter renders a single file.
+
+This file is valid Python before Jinja renders it: the only template expression is the
+one line that reads the whole context as JSON, so no answer is ever pasted into code.
+The rules live in pure functions that ``flaskcutter`` imports too, so both entry
+points refuse exactly the same input.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
+# Everything below reaches Python verbatim: {% raw %}
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "python_version": ("3.11", "3.12", "3.13"),
+    "layout": ("blueprints", "single"),
+    "database": ("sqlite", "postgresql"),
+    "deployment": ("gunicorn-nginx", "none"),
+    "license": ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary"),
+}
+BOOLEANS: tuple[str, ...] = ("use_sqlalchemy", "use_migrate", "use_github_actions")
+FREE_TEXT: tuple[str, ...] = ("description", "author_name", "author_email", "version")
+
+MAX_NAME_LENGTH = 40
+MAX_TITLE_LENGTH = 100
+MAX_TEXT_LENGTH = 500
+SLUG_RE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+PACKAGE_RE = re.compile(r"[a-z][a-z0-9_]*")
+VERSION_RE = re.compile(r"[0-9]+(\.[0-9]+)*([abc]|rc|\.dev|\.post)?[0-9]*")
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+")
+JINJA_DELIMITERS = ("{{", "}}", "{%", "%}", "{#", "#}")
+
+# Import names a generated project (or its tooling) imports; a package with one of
+# these names would shadow it and break at import time.
+PROJECT_IMPORTS = frozenset(
+    {
+        "alembic", "app", "asgiref", "blinker", "click", "conftest", "dotenv",
+        "flask", "flask_migrate", "flask_sqlalchemy", "greenlet", "gunicorn",
+        "itsdangerous", "jinja2", "mako", "markupsafe", "migrations", "packaging",
+        "pip", "pluggy", "psycopg", "psycopg_binary", "pytest", "ruff",
+        "setuptools", "sqlalchemy", "test", "tests", "typing_extensions",
+        "werkzeug", "wheel",
+    }
+)  # fmt: skip
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in text)
+
+
+def _has_jinja(text: str) -> bool:
+    return any(mark in text for mark in JINJA_DELIMITERS)
+
+
+def _show(value: object) -> str:
+    """Quote a value for a one-line message, however long or odd it is."""
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}...({len(str(value))} characters)"
+
+
+def check_project_name(value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return f"project_name {_show(value)} is invalid: it must be non-empty text"
+    if len(value) > MAX_TITLE_LENGTH:
+        return f"project_name {_show(value)} is too long: at most {MAX_TITLE_LENGTH} characters"
+    if _has_control(value):
+        return f"project_name {_show(value)} is invalid: control characters are not allowed"
+    if _has_jinja(value):
+        return f"project_name {_show(value)} is invalid: template delimiters such as '{{{{' are not allowed"
+    return None
+
+
+def check_slug(value: object) -> str | None:
+    rule = "lowercase letters, digits and single dashes, starting with a letter"
+    if not isinstance(value, str) or not SLUG_RE.fullmatch(value):
+        return f"project_slug {_show(value)} is invalid: use {rule}"
+    if len(value) > MAX_NAME_LENGTH:
+        return f"project_slug {_show(value)} is too long: at most {MAX_NAME_LENGTH} characters"
+    return None
+
+
+def check_package(value: object) -> str | None:
+    if not isinstance(value, str) or not PACKAGE_RE.fullmatch(value):
+        rule = "lowercase letters, digits and underscores, starting with a letter"
+        return f"package_name {_show(value)} is invalid: use {rule}"
+    if len(value) > MAX_NAME_LENGTH:
+        return f"package_name {_show(value)} is too long: at most {MAX_NAME_LENGTH} characters"
+    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
+        return f"package_name {_show(value)} is invalid: it is a Python keyword"
+    if value in sys.stdlib_module_names:
+        return f"package_name {_show(value)} is invalid: it shadows the standard-library module '{value}'"
+    if value in PROJECT_IMPORTS:
+        return f"package_name {_show(value)} is invalid: it shadows '{value}', which the project imports"
+    return None
+
+
+def check_free_text(key: str, value: object) -> str | None:
+    if not isinstance(value, str):
+        return f"{key} {_show(value)} is invalid: it must be text"
+    if len(value) > MAX_TEXT_LENGTH:
+        return f"{key} {_show(value)} is too long: at most {MAX_TEXT_LENGTH} characters"
+    if "\x00" in value:
+        return f"{key} {_show(value)} is invalid: NUL characters are not allowed"
+    if key == "version" and not VERSION_RE.fullmatch(value):
+        return f"version {_show(value)} is invalid: use a PEP 440 version such as '0.1.0'"
+    if key == "author_email" and value and not EMAIL_RE.fullmatch(value):
+        return f"author_email {_show(value)} is invalid: use an address such as 'you@example.com'"
+    return None
+
+
+def validate(context: Mapping[str, Any]) -> list[str]:
+    """Return one message per broken rule; an empty list means the answers are valid."""
+    errors = [
+        check_project_name(context.get("project_name")),
+        check_slug(context.get("project_slug")),
+        check_package(context.get("package_name")),
+    ]
+    errors += [check_free_text(key, context.get(key, "")) for key in FREE_TEXT]
+    for key, allowed in CHOICES.items():
+        value = context.get(key, allowed[0])
+        if value not in allowed:
+            errors.append(f"{key} {_show(value)} is invalid: choose one of {', '.join(allowed)}")
+    for key in BOOLEANS:
+        value = context.get(key, True)
+        if not isinstance(value, bool):
+            errors.append(f"{key} {_show(value)} is invalid: it must be true or false")
+    return [error for error in errors if error]
+
+
+def notices(context: Mapping[str, Any]) -> list[str]:
+    """Return one-line notes about options that another answer switches off."""
+    if context.get("use_sqlalchemy") is False and context.get("use_migrate") is True:
+        return ["note: use_sqlalchemy is false, so migrations (use_migrate) are off"]
+    return []
+
+
+def main() -> int:
+    context = json.loads(CONTEXT_JSON)
+    errors = validate(context)
+    if errors:
+        # Cookiecutter prints its own line after ours; the first line is the one to read.
+        print(f"error: {errors[0]}", file=sys.stderr)
+        return 1
+    for line in notices(context):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+# {% endraw %}

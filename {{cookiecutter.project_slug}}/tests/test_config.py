@@ -1,0 +1,88 @@
+"""Config selection and the production safety checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from {{ cookiecutter.package_name }} import ConfigError, create_app
+
+STRONG_SECRET = "s" * 32
+
+
+@pytest.fixture
+def production_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    return monkeypatch
+
+
+def test_argument_selects_config() -> None:
+    assert create_app("testing").testing is True
+
+
+def test_flask_config_variable_selects_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLASK_CONFIG", "testing")
+    assert create_app().testing is True
+
+
+def test_development_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FLASK_CONFIG", raising=False)
+    app = create_app()
+    assert app.testing is False
+    assert app.debug is False
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_unknown_config_name_is_refused() -> None:
+    with pytest.raises(ConfigError, match="unknown config 'staging'"):
+        create_app("staging")
+
+
+def test_development_without_secret_gets_a_random_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = create_app("development").secret_key
+    second = create_app("development").secret_key
+    assert first and second and first != second
+
+
+def test_production_refuses_missing_secret(production_env: pytest.MonkeyPatch) -> None:
+    production_env.delenv("SECRET_KEY")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app("production")
+
+
+def test_production_refuses_short_secret(production_env: pytest.MonkeyPatch) -> None:
+    production_env.setenv("SECRET_KEY", "s" * 31)
+    with pytest.raises(ConfigError, match="at least 32 characters"):
+        create_app("production")
+
+
+def test_production_is_hardened(production_env: pytest.MonkeyPatch) -> None:
+    app = create_app("production")
+    assert app.secret_key == STRONG_SECRET
+    assert app.debug is False
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+
+
+def test_production_error_page_leaks_nothing(
+    production_env: pytest.MonkeyPatch,
+) -> None:
+    app = create_app("production")
+
+    @app.get("/boom")
+    def boom() -> str:
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert b"secret internals" not in response.data
+
+
+def test_proxy_hops_are_configurable(production_env: pytest.MonkeyPatch) -> None:
+    production_env.setenv("PROXY_FIX_HOPS", "2")
+    assert create_app("production").config["PROXY_FIX_HOPS"] == 2

@@ -1,0 +1,76 @@
+"""Database configuration and the database part of the health check."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from {{ cookiecutter.package_name }} import ConfigError, create_app, normalise_database_url
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u:p@db/app", "postgresql+psycopg://u:p@db/app"),
+        ("postgresql://u:p@db/app", "postgresql+psycopg://u:p@db/app"),
+        ("postgresql+psycopg://u@db/app", "postgresql+psycopg://u@db/app"),
+        ("sqlite:///app.sqlite", "sqlite:///app.sqlite"),
+    ],
+)
+def test_database_urls_are_normalised_to_psycopg(url: str, expected: str) -> None:
+    assert normalise_database_url(url) == expected
+
+
+def test_development_uses_sqlite_in_instance_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app("development")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+
+
+def test_testing_uses_test_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_DATABASE_URL", "sqlite:///elsewhere.sqlite")
+    app = create_app("testing")
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///elsewhere.sqlite"
+
+
+def test_testing_defaults_to_in_memory_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+    assert create_app("testing").config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
+
+
+def test_production_requires_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        create_app("production")
+
+
+def test_healthz_checks_the_database(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_healthz_is_503_when_database_is_unreachable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    missing = tmp_path / "no-such-dir" / "db.sqlite"
+    monkeypatch.setenv("TEST_DATABASE_URL", f"sqlite:///{missing}")
+    response = create_app("testing").test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "database": "unreachable"}
+{%- if not cookiecutter.use_migrate %}
+
+
+def test_init_db_creates_the_tables(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("TEST_DATABASE_URL", f"sqlite:///{tmp_path / 'init.sqlite'}")
+    app = create_app("testing")
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        database = app.extensions["sqlalchemy"]
+        assert "note" in database.inspect(database.engine).get_table_names()
+{%- endif %}

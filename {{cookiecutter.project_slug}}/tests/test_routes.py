@@ -1,0 +1,108 @@
+"""Every route of the main and api blueprints, and their error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask.testing import FlaskClient
+
+
+def test_index_renders_html_page_with_stylesheet(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert b"<h1>" in response.data
+    assert b"/static/style.css" in response.data
+
+
+def test_stylesheet_is_served(client: FlaskClient) -> None:
+    response = client.get("/static/style.css")
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+
+
+def test_hello_greets_by_name(client: FlaskClient) -> None:
+    response = client.get("/hello/Ada")
+    assert response.status_code == 200
+    assert b"Hello, Ada!" in response.data
+
+
+def test_hello_escapes_markup_in_name(client: FlaskClient) -> None:
+    response = client.get("/hello/<img src=x onerror=alert(1)>")
+    assert response.status_code == 200
+    assert b"<img src=x" not in response.data
+    assert b"&lt;img src=x onerror=alert(1)&gt;" in response.data
+
+
+def test_healthz_reports_ok_as_json(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_api_ping_is_served_by_async_view(client: FlaskClient) -> None:
+    response = client.get("/api/ping")
+    assert response.status_code == 200
+    assert response.get_json() == {"ping": "pong"}
+
+
+def test_api_hello_returns_json(client: FlaskClient) -> None:
+    response = client.get("/api/hello/Ada")
+    assert response.get_json() == {"message": "Hello, Ada!"}
+
+
+def test_unknown_page_gets_html_404(client: FlaskClient) -> None:
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert b"Page not found" in response.data
+
+
+def test_unknown_api_path_gets_json_404(client: FlaskClient) -> None:
+    response = client.get("/api/no-such-thing")
+    assert response.status_code == 404
+    assert response.get_json()["status"] == 404
+
+
+def test_wrong_method_on_api_gets_json_405(client: FlaskClient) -> None:
+    response = client.put("/api/ping")
+    assert response.status_code == 405
+    assert response.get_json()["error"] == "Method Not Allowed"
+
+
+def test_security_headers_on_every_response(client: FlaskClient) -> None:
+    for path in ("/", "/api/ping", "/no-such-page"):
+        headers = client.get(path).headers
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def test_body_over_max_content_length_is_rejected(app: Flask) -> None:
+    @app.post("/upload")
+    def upload() -> str:
+        return str(len(request.get_data()))
+
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    client = app.test_client()
+    assert client.post("/upload", data=b"x" * limit).data == str(limit).encode()
+    assert client.post("/upload", data=b"x" * (limit + 1)).status_code == 413
+
+
+def test_unhandled_error_shows_page_without_traceback(app: Flask) -> None:
+    @app.get("/boom")
+    def boom() -> str:
+        raise RuntimeError("secret internals")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.data
+    assert b"secret internals" not in response.data
+    assert b"Traceback" not in response.data
+
+
+def test_routes_have_the_same_endpoints_in_every_layout(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    expected = {"main.index", "main.hello", "main.healthz", "api.ping", "api.hello"}
+    assert expected <= endpoints

@@ -1,0 +1,5 @@
+"""HTML pages and the health check."""
+
+from .views import bp
+
+__all__ = ["bp"]
