@@ -1,0 +1,191 @@
+"""Every valid combination bakes into a clean project whose own test suite passes.
+
+Structural keys (layout, database, migrations, deployment) are crossed in full; cosmetic
+keys are varied one at a time against the defaults, as style.md asks. Each combination
+is baked once per session and all its checks run in one xdist group, on one worker.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import py_compile
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from .conftest import Bake, run
+
+DB_MODES: dict[str, dict[str, Any]] = {
+    "nodb": {"use_sqlalchemy": False},
+    "sqlite": {"database": "sqlite", "use_migrate": True},
+    "sqlite-nomig": {"database": "sqlite", "use_migrate": False},
+    "pg": {"database": "postgresql", "use_migrate": True},
+    "pg-nomig": {"database": "postgresql", "use_migrate": False},
+}
+STRUCTURAL = {
+    f"{layout}-{db}-{deploy}": {"layout": layout, **answers, "deployment": deploy}
+    for layout, (db, answers), deploy in itertools.product(
+        ("blueprints", "single"), DB_MODES.items(), ("gunicorn-nginx", "none")
+    )
+}
+COSMETIC = {
+    "license-bsd": {"license": "BSD-3-Clause"},
+    "license-apache": {"license": "Apache-2.0"},
+    "license-proprietary": {"license": "Proprietary"},
+    "python-3.12": {"python_version": "3.12"},
+    "python-3.13": {"python_version": "3.13"},
+    "no-github-actions": {"use_github_actions": False},
+    "awkward-text": {
+        "project_name": "Café \"Ünïcode\" O'Brien",
+        "author_name": 'Zoë "Z" O\'Hara \\ Søren',
+        # Plain cookiecutter renders answers as Jinja, so no delimiters here; the
+        # CLI's own tests check that it passes them through verbatim.
+        "description": 'Says "hi" \\ n\'t \t ☕ 日本 😀\x7f\nsecond line',
+        "author_email": "zoë@example.com",
+    },
+}
+COMBINATIONS = {**STRUCTURAL, **COSMETIC}
+DEFAULTS = {
+    "layout": "blueprints",
+    "use_sqlalchemy": True,
+    "database": "sqlite",
+    "use_migrate": True,
+    "deployment": "gunicorn-nginx",
+    "license": "MIT",
+    "use_github_actions": True,
+}
+
+
+def combination_params() -> list[Any]:
+    return [
+        pytest.param(name, marks=pytest.mark.xdist_group(name), id=name)
+        for name in COMBINATIONS
+    ]
+
+
+def answers_of(name: str) -> dict[str, Any]:
+    return {**DEFAULTS, **COMBINATIONS[name]}
+
+
+def package_of(project: Path) -> str:
+    return json.loads((project / ".flaskcutter.json").read_text())["package_name"]
+
+
+def expected_paths(answers: dict[str, Any], pkg: str) -> tuple[set[str], set[str]]:
+    """(must exist, must not exist), written out independently of the post hook."""
+    database = answers["use_sqlalchemy"]
+    migrate = database and answers["use_migrate"]
+    blueprints = answers["layout"] == "blueprints"
+    wanted = {
+        ".env": True,
+        ".env.example": True,
+        ".gitignore": True,
+        ".pre-commit-config.yaml": True,
+        ".flaskcutter.json": True,
+        "README.md": True,
+        "pyproject.toml": True,
+        "tests/conftest.py": True,
+        "tests/test_routes.py": True,
+        f"{pkg}/__init__.py": blueprints,
+        f"{pkg}/config.py": blueprints,
+        f"{pkg}/errors.py": blueprints,
+        f"{pkg}/main/views.py": blueprints,
+        f"{pkg}/api/views.py": blueprints,
+        f"{pkg}/templates/index.html": blueprints,
+        f"{pkg}/templates/errors/404.html": blueprints,
+        f"{pkg}/static/style.css": blueprints,
+        f"{pkg}/extensions.py": blueprints and database,
+        f"{pkg}/models.py": blueprints and database,
+        f"{pkg}.py": not blueprints,
+        "templates/index.html": not blueprints,
+        "static/style.css": not blueprints,
+        f"{pkg}": blueprints,
+        "tests/test_notes.py": database,
+        "tests/test_database.py": database,
+        "migrations/env.py": migrate,
+        "migrations/versions/0001_create_note.py": migrate,
+        "tests/test_migrations.py": migrate,
+        "deploy": answers["deployment"] != "none",
+        "LICENSE": answers["license"] != "Proprietary",
+        ".github/workflows/ci.yml": answers["use_github_actions"],
+    }
+    present = {path for path, keep in wanted.items() if keep}
+    return present, set(wanted) - present
+
+
+def project_files(project: Path) -> list[Path]:
+    return [p for p in project.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+
+
+@pytest.fixture
+def baked(request: pytest.FixtureRequest, bake: Bake) -> Path:
+    return bake(**COMBINATIONS[request.param])
+
+
+pytestmark = pytest.mark.parametrize("baked", combination_params(), indirect=True)
+
+
+def test_expected_files_present_and_pruned_files_absent(baked: Path, request) -> None:
+    answers = answers_of(request.node.callspec.id)
+    present, absent = expected_paths(answers, package_of(baked))
+    assert sorted(p for p in present if not (baked / p).exists()) == []
+    assert sorted(p for p in absent if (baked / p).exists()) == []
+
+
+def recorded_answers(project: Path) -> dict[str, Any]:
+    return json.loads((project / ".flaskcutter.json").read_text(encoding="utf-8"))
+
+
+def test_no_template_syntax_left(baked: Path) -> None:
+    leftovers = []
+    for path in project_files(baked):
+        relative = path.relative_to(baked)
+        if path.name == ".flaskcutter.json":
+            continue  # the recorded answers name the template on purpose
+        text = path.read_text(encoding="utf-8")
+        if "cookiecutter" in text:
+            leftovers.append(f"{relative}: mentions cookiecutter")
+        # Flask's own templates are Jinja on purpose; nothing else may be.
+        if "templates" not in relative.parts and re.search(r"\{\{|\{%|\{#", text):
+            leftovers.append(f"{relative}: Jinja delimiters")
+    assert leftovers == []
+
+
+def test_every_python_file_compiles(baked: Path) -> None:
+    for path in baked.rglob("*.py"):
+        py_compile.compile(str(path), doraise=True, cfile=str(path) + ".check")
+        Path(str(path) + ".check").unlink()
+
+
+def test_ruff_lint_and_format_are_clean(baked: Path) -> None:
+    lint = run(["ruff", "check", "--no-cache", "."], cwd=baked)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    fmt = run(["ruff", "format", "--no-cache", "--check", "."], cwd=baked)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_toml_and_yaml_files_parse(baked: Path) -> None:
+    pyproject = tomllib.loads((baked / "pyproject.toml").read_text(encoding="utf-8"))
+    answers = recorded_answers(baked)
+    assert pyproject["project"]["name"] == answers["project_slug"]
+    assert pyproject["project"]["description"] == answers["description"]
+    assert pyproject["project"]["authors"][0]["name"] == answers["author_name"]
+    for path in [*baked.rglob("*.yml"), *baked.rglob("*.yaml")]:
+        assert yaml.safe_load(path.read_text(encoding="utf-8")), path
+
+
+def test_generated_test_suite_passes(
+    baked: Path, request: pytest.FixtureRequest
+) -> None:
+    answers = answers_of(request.node.callspec.id)
+    env = {}
+    if answers["use_sqlalchemy"] and answers["database"] == "postgresql":
+        env["TEST_DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    result = run(["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=baked, env=env)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout
