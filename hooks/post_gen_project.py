@@ -27,7 +27,8 @@ def uses_migrate(context: Context) -> bool:
     return bool(context["use_sqlalchemy"] and context["use_migrate"])
 
 
-# condition -> paths to remove; "{pkg}" stands for the package name.
+# condition -> paths to remove, applied after the single layout's moves; "{pkg}" is the
+# package name and "{templates}" the folder of Flask's templates in either layout.
 PRUNE_RULES: list[tuple[Callable[[Context], bool], list[str]]] = [
     (lambda c: c["layout"] == "blueprints", ["{pkg}.py"]),
     (lambda c: c["layout"] == "single", ["{pkg}"]),
@@ -36,6 +37,7 @@ PRUNE_RULES: list[tuple[Callable[[Context], bool], list[str]]] = [
         [
             "{pkg}/extensions.py",
             "{pkg}/models.py",
+            "{templates}/notes.html",
             "tests/test_notes.py",
             "tests/test_database.py",
         ],
@@ -53,8 +55,9 @@ SINGLE_LAYOUT_MOVES = [("{pkg}/templates", "templates"), ("{pkg}/static", "stati
 def paths_to_prune(context: Context) -> list[str]:
     """Return the relative paths that the answers remove, in table order."""
     pkg = context["package_name"]
+    templates = "templates" if context["layout"] == "single" else f"{pkg}/templates"
     return [
-        path.format(pkg=pkg)
+        path.format(pkg=pkg, templates=templates)
         for condition, paths in PRUNE_RULES
         if condition(context)
         for path in paths
@@ -89,7 +92,9 @@ def write_env(context: Context, root: Path) -> None:
         f"SECRET_KEY={secrets.token_hex(32)}",
     ]
     if context["use_sqlalchemy"] and context["database"] == "postgresql":
-        lines.append(f"# DATABASE_URL=postgresql://postgres@localhost:5432/{context['package_name']}")
+        lines.append(
+            f"# DATABASE_URL=postgresql://postgres@localhost:5432/{context['package_name']}"
+        )
     path = root / ".env"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     path.chmod(0o600)

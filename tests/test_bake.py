@@ -41,7 +41,7 @@ COSMETIC = {
     "python-3.13": {"python_version": "3.13"},
     "no-github-actions": {"use_github_actions": False},
     "awkward-text": {
-        "project_name": "Café \"Ünïcode\" O'Brien",
+        "project_name": 'Café "Ünïcode" O\'Brien',
         "author_name": 'Zoë "Z" O\'Hara \\ Søren',
         # Plain cookiecutter renders answers as Jinja, so no delimiters here; the
         # CLI's own tests check that it passes them through verbatim.
@@ -63,8 +63,7 @@ DEFAULTS = {
 
 def combination_params() -> list[Any]:
     return [
-        pytest.param(name, marks=pytest.mark.xdist_group(name), id=name)
-        for name in COMBINATIONS
+        pytest.param(name, marks=pytest.mark.xdist_group(name), id=name) for name in COMBINATIONS
     ]
 
 
@@ -179,9 +178,7 @@ def test_toml_and_yaml_files_parse(baked: Path) -> None:
         assert yaml.safe_load(path.read_text(encoding="utf-8")), path
 
 
-def test_generated_test_suite_passes(
-    baked: Path, request: pytest.FixtureRequest
-) -> None:
+def test_generated_test_suite_passes(baked: Path, request: pytest.FixtureRequest) -> None:
     answers = answers_of(request.node.callspec.id)
     env = {}
     if answers["use_sqlalchemy"] and answers["database"] == "postgresql":

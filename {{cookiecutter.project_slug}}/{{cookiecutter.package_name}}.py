@@ -290,7 +290,7 @@ main_bp = Blueprint("main", __name__)
 def index() -> str:
 {%- if cookiecutter.use_sqlalchemy %}
     query = select(Note).order_by(Note.created_at.desc(), Note.id.desc()).limit(20)
-    return render_template("index.html", notes=db.session.scalars(query).all())
+    return render_template("notes.html", notes=db.session.scalars(query).all())
 {%- else %}
     return render_template("index.html")
 {%- endif %}

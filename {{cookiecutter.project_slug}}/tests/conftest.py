@@ -8,23 +8,23 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }} import create_app{% if cookiecutter.use_sqlalchemy %}, db{% endif %}
 
 
 @pytest.fixture
 def app() -> Iterator[Flask]:
     app = create_app("testing")
-    # With SQLAlchemy, every test starts from empty tables (TEST_DATABASE_URL or
-    # in-memory SQLite); without it there is nothing to set up.
-    database = app.extensions.get("sqlalchemy")
-    if database is not None:
-        with app.app_context():
-            database.create_all()
+{%- if cookiecutter.use_sqlalchemy %}
+    # Every test starts from empty tables (TEST_DATABASE_URL or in-memory SQLite).
+    with app.app_context():
+        db.create_all()
     yield app
-    if database is not None:
-        with app.app_context():
-            database.session.remove()
-            database.drop_all()
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+{%- else %}
+    yield app
+{%- endif %}
 
 
 @pytest.fixture

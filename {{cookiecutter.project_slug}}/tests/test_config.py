@@ -12,7 +12,9 @@ STRONG_SECRET = "s" * 32
 @pytest.fixture
 def production_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+{%- if cookiecutter.use_sqlalchemy %}
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+{%- endif %}
     return monkeypatch
 
 

@@ -1,0 +1,93 @@
+"""A baked project works from its own README: install, `flask routes`, the db cycle.
+
+These drive the real `flask` command in a subprocess from the project root, the way a
+newcomer does, on SQLite and on the PostgreSQL server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .conftest import Bake, run
+
+LAYOUTS = ("blueprints", "single")
+
+
+def package_of(project: Path) -> str:
+    return json.loads((project / ".flaskcutter.json").read_text())["package_name"]
+
+
+def flask(project: Path, *args: str, env: dict[str, str]) -> str:
+    result = run(["flask", "--app", package_of(project), *args], cwd=project, env=env)
+    assert result.returncode == 0, f"flask {' '.join(args)}:\n{result.stdout}{result.stderr}"
+    return result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.xdist_group("generated-cli")
+def test_flask_routes_lists_every_endpoint(bake: Bake, layout: str) -> None:
+    project = bake(layout=layout)
+    routes = flask(project, "routes", env={})
+    for rule in ("/healthz", "/hello/<name>", "/api/ping", "/api/notes", "/static/"):
+        assert rule in routes
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+@pytest.mark.xdist_group("generated-cli")
+def test_migration_cycle_from_the_readme(
+    bake: Bake, layout: str, database: str, tmp_path: Path, request
+) -> None:
+    project = bake(layout=layout, database=database)
+    if database == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    else:
+        url = f"sqlite:///{tmp_path / 'dev.sqlite'}"
+    env = {"DATABASE_URL": url, "FLASK_CONFIG": "development"}
+    flask(project, "db", "upgrade", env=env)
+    assert "No new upgrade operations detected" in flask(project, "db", "check", env=env)
+    flask(project, "db", "downgrade", "base", env=env)
+    flask(project, "db", "upgrade", env=env)
+    assert "0001 (head)" in flask(project, "db", "current", env=env)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.xdist_group("generated-cli")
+def test_init_db_without_migrations_creates_tables(bake: Bake, layout: str, tmp_path: Path) -> None:
+    project = bake(layout=layout, use_migrate=False)
+    database = tmp_path / "dev.sqlite"
+    env = {"DATABASE_URL": f"sqlite:///{database}"}
+    assert "Initialised the database" in flask(project, "init-db", env=env)
+    assert database.stat().st_size > 0
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_no_database_means_no_trace_of_one(bake: Bake, layout: str) -> None:
+    project = bake(layout=layout, use_sqlalchemy=False)
+    words = ("sqlalchemy", "migrat", "database", "psycopg", "note")
+    for path in project.rglob("*"):
+        if path.is_file() and path.name != ".flaskcutter.json":
+            text = path.read_text(encoding="utf-8").lower()
+            assert [w for w in words if w in text] == [], path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.xdist_group("readme-install")
+def test_readme_install_command_then_pytest(bake: Bake, layout: str, tmp_path: Path) -> None:
+    """The README's one install command, in a fresh venv, then its test command."""
+    project = tmp_path / "project"
+    shutil.copytree(bake(layout=layout), project)
+    readme = (project / "README.md").read_text()
+    command = next(line for line in readme.splitlines() if "pip install -e" in line)
+    installed = run(["bash", "-c", command], cwd=project, timeout=600)
+    assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
+    venv_bin = project / ".venv" / "bin"
+    tests = run([str(venv_bin / "python"), "-m", "pytest", "-q"], cwd=project)
+    assert tests.returncode == 0, tests.stdout[-3000:]
+    lint = run([str(venv_bin / "ruff"), "check", "."], cwd=project)
+    assert lint.returncode == 0, lint.stdout
