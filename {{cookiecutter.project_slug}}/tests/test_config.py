@@ -88,3 +88,9 @@ def test_production_error_page_leaks_nothing(
 def test_proxy_hops_are_configurable(production_env: pytest.MonkeyPatch) -> None:
     production_env.setenv("PROXY_FIX_HOPS", "2")
     assert create_app("production").config["PROXY_FIX_HOPS"] == 2
+
+
+def test_bad_proxy_hops_is_a_clear_error(production_env: pytest.MonkeyPatch) -> None:
+    production_env.setenv("PROXY_FIX_HOPS", "one")
+    with pytest.raises(ConfigError, match="PROXY_FIX_HOPS must be a whole number"):
+        create_app("production")

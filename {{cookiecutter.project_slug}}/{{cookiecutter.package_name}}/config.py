@@ -43,9 +43,7 @@ class Config:
 
     def __init__(self) -> None:
         self.SECRET_KEY = self.secret_key()
-        self.PROXY_FIX_HOPS = int(
-            os.environ.get("PROXY_FIX_HOPS", str(self.DEFAULT_PROXY_HOPS))
-        )
+        self.PROXY_FIX_HOPS = self.proxy_hops()
 {%- if cookiecutter.use_sqlalchemy %}
         url = normalise_database_url(self.database_url())
         self.SQLALCHEMY_DATABASE_URI = url
@@ -54,6 +52,12 @@ class Config:
             {"pool_pre_ping": True} if url.startswith("postgresql") else {}
         )
 {%- endif %}
+
+    def proxy_hops(self) -> int:
+        value = os.environ.get("PROXY_FIX_HOPS", str(self.DEFAULT_PROXY_HOPS))
+        if not value.isdigit():
+            raise ConfigError(f"PROXY_FIX_HOPS must be a whole number, got {value!r}")
+        return int(value)
 
     def secret_key(self) -> str:
         # Without a key (no .env yet) sessions last only as long as the process.
