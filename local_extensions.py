@@ -1,16 +1,23 @@
-"""Jinja filters that write free text safely into generated files.
+"""Jinja filters that write free text safely, and a sandbox for plain cookiecutter.
 
 Cookiecutter loads this module through ``_extensions`` in cookiecutter.json; it puts
 the template's directory on ``sys.path`` while it renders. Answers such as an author
 name may hold quotes, backslashes, newlines or non-ASCII, so every file format gets a
 filter that turns text into a literal of that format instead of pasting it raw.
+
+Plain cookiecutter renders every answer as a Jinja template before any hook can look
+at it, in an environment that lets ``{{ cycler.__init__.__globals__.os }}`` reach the
+shell. Loading this extension switches that environment into Jinja's sandbox, so such
+an answer stops generation with a SecurityError instead of running.
 """
 
 from __future__ import annotations
 
 import json
 
+from jinja2 import Environment
 from jinja2.ext import Extension
+from jinja2.sandbox import SandboxedEnvironment
 
 
 def toml_string(value: object) -> str:
@@ -36,11 +43,28 @@ def one_line(value: object) -> str:
     return " ".join(str(value).split())
 
 
-class FormatFilters(Extension):
-    """Registers ``toml_string``, ``python_string`` and ``one_line``."""
+def sandbox(environment: Environment) -> None:
+    """Turn cookiecutter's environment into a sandboxed one, in place."""
+    if environment.sandboxed:
+        return
+    # Cookiecutter builds the environment itself, so the class is swapped after the
+    # fact; the sandbox's own __init__ only sets up these three attributes.
+    environment.__class__ = type(
+        f"Sandboxed{type(environment).__name__}",
+        (SandboxedEnvironment, type(environment)),
+        {},
+    )
+    environment.binop_table = dict(SandboxedEnvironment.default_binop_table)
+    environment.unop_table = dict(SandboxedEnvironment.default_unop_table)
+    environment.globals["range"] = SandboxedEnvironment().globals["range"]
 
-    def __init__(self, environment) -> None:  # noqa: ANN001 - Jinja's signature
+
+class FormatFilters(Extension):
+    """Sandboxes the environment; registers ``toml_string``, ``python_string``, ``one_line``."""
+
+    def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
+        sandbox(environment)
         environment.filters["toml_string"] = toml_string
         environment.filters["python_string"] = python_string
         environment.filters["one_line"] = one_line

@@ -290,3 +290,16 @@ def test_migrate_notice_from_plain_cookiecutter(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "migrations (use_migrate) are off" in result.stdout
     assert not (tmp_path / "my-flask-app" / "migrations").exists()
+
+
+@pytest.mark.parametrize("key", ["description", "author_name", "project_name"])
+def test_plain_cookiecutter_cannot_be_made_to_run_code(tmp_path: Path, key: str) -> None:
+    canary = tmp_path / "CANARY"
+    payload = f"{{{{ cycler.__init__.__globals__.os.popen('touch {canary}').read() }}}}"
+    output = tmp_path / "out"
+    output.mkdir()
+    result = plain_cookiecutter(output, f"{key}={payload}")
+    assert result.returncode != 0
+    assert "SecurityError" in result.stderr
+    assert not canary.exists()
+    assert list(output.iterdir()) == []
