@@ -105,10 +105,11 @@ def write_answers(context: Context, root: Path) -> None:
     (root / ANSWERS_FILE).write_text(text + "\n", encoding="utf-8")
 
 
-def next_steps(context: Context) -> str:
+def next_steps(context: Context, where: str | None = None) -> str:
+    """The commands that take a new project to a running app; ``where`` is its path."""
     pkg = context["package_name"]
     steps = [
-        f"cd {context['project_slug']}",
+        f"cd {where or context['project_slug']}",
         "python -m venv .venv && . .venv/bin/activate",
         'pip install -e ".[dev]"',
     ]

@@ -1,0 +1,157 @@
+"""The `flaskcutter` command: a click group with one function per command.
+
+Only click is imported at module level. Cookiecutter (which pulls in requests and
+Jinja) and rich are imported inside the commands, so `--help` stays instant.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from click.shell_completion import CompletionItem
+
+from . import __version__
+
+
+class TemplateChoice(click.ParamType):
+    """A choice whose values are read from the template, so they cannot drift from it.
+
+    It only shows and completes the values; the template's own rules check them, so
+    a wrong value gets the same one-line message from the CLI as from the pre hook.
+    """
+
+    name = "choice"
+
+    def __init__(self, key: str, extra: tuple[str, ...] = ()) -> None:
+        self.key, self.extra = key, extra
+
+    def values(self) -> tuple[str, ...]:
+        from .errors import FlaskcutterError
+        from .template import load_template
+
+        try:
+            return (*load_template().choices(self.key), *self.extra)
+        except FlaskcutterError:
+            return self.extra
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "[" + "|".join(self.values()) + "]"
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        return [CompletionItem(value) for value in self.values() if value.startswith(incomplete)]
+
+
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from .errors import FlaskcutterError
+    from .template import find_template_dir
+
+    try:
+        where: Any = find_template_dir()
+    except FlaskcutterError:
+        where = "not found"
+    click.echo(f"flaskcutter {__version__} (template: {where})")
+    ctx.exit()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and the template in use, then exit.",
+)
+def main() -> None:
+    """Generate Flask projects that a team can ship.
+
+    Start with `flaskcutter new NAME`; `flaskcutter options` lists every answer
+    that can be given with --set KEY=VALUE or in a --preset TOML file.
+    """
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(path_type=Path),
+    default=Path(),
+    help="Where to create the project directory (created if missing).  [default: .]",
+)
+@click.option("--layout", type=TemplateChoice("layout"), help="Project layout.")
+@click.option(
+    "--db",
+    type=TemplateChoice("database", extra=("none",)),
+    help="Database through Flask-SQLAlchemy, or none.",
+)
+@click.option("--migrate/--no-migrate", default=None, help="Flask-Migrate with a first migration.")
+@click.option(
+    "--deploy/--no-deploy", default=None, help="Gunicorn, Nginx and systemd files in deploy/."
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Any template answer; repeatable. See `flaskcutter options`.",
+)
+@click.option(
+    "--preset",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A TOML file of answers. Precedence: defaults < preset < options.",
+)
+@click.option(
+    "--no-input", is_flag=True, help="Never prompt (implied when stdin is not a terminal)."
+)
+@click.option("--dry-run", is_flag=True, help="Show the files and answers; write nothing.")
+@click.option(
+    "--git/--no-git",
+    default=None,
+    help="git init and one commit.  [default: on when git is installed]",
+)
+@click.option("--install", is_flag=True, help="Create .venv, install the project, run its tests.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+def new(**options: Any) -> None:
+    """Create a Flask project named NAME (its directory and package derive from it)."""
+    from .newproject import NewOptions, run
+
+    run(NewOptions(**options))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def options(as_json: bool) -> None:
+    """List every template answer with its choices, default and meaning."""
+    from .answers import catalog
+    from .template import load_template
+
+    keys = catalog(load_template())
+    if as_json:
+        click.echo(json.dumps(keys, indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("key", "default", "choices", "meaning", box=None, header_style="bold")
+    for key, info in keys.items():
+        default = json.dumps(info["default"]) if info["kind"] == "boolean" else info["default"]
+        if info["git_config"]:
+            default = f"git {info['git_config']}, else {default}"
+        if info["choices"]:
+            choices = ", ".join(info["choices"])
+        elif info["derived_from"]:
+            choices = f"derived from {info['derived_from']}"
+        else:
+            choices = "true, false" if info["kind"] == "boolean" else "text"
+        table.add_row(key, str(default), choices, info["help"])
+    console = Console(highlight=False)
+    console.print(table)
+    console.print("Give any of them with --set KEY=VALUE or in a --preset TOML file.")

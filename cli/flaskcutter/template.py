@@ -1,0 +1,120 @@
+"""Find the bundled Cookiecutter template and read its keys and rules.
+
+The wheel carries the template at ``flaskcutter/template/``. In a git checkout (and in
+an editable install, whose code runs from ``cli/``) the template is the repository
+root, two levels above this package. ``FLASKCUTTER_TEMPLATE`` points the CLI at another
+copy, which is how the tests run it against a template with a slow or failing hook.
+
+Validation rules are not copied here: they are imported from the template's own
+``hooks/pre_gen_project.py``, which is plain Python before Cookiecutter renders it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import importlib.util
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .errors import GenerationError
+
+TEMPLATE_ENV = "FLASKCUTTER_TEMPLATE"
+PROJECT_DIR = "{{cookiecutter.project_slug}}"
+
+
+def is_template(path: Path) -> bool:
+    return (path / "cookiecutter.json").is_file() and (path / PROJECT_DIR).is_dir()
+
+
+def find_template_dir() -> Path:
+    """Return the template directory: the override, the bundled copy, or the checkout."""
+    override = os.environ.get(TEMPLATE_ENV)
+    if override:
+        path = Path(override).expanduser().resolve()
+        if not is_template(path):
+            raise GenerationError(
+                f"{TEMPLATE_ENV}={override!r} is not a template: it needs cookiecutter.json "
+                f"and {PROJECT_DIR}/"
+            )
+        return path
+    bundled = importlib.resources.files("flaskcutter") / "template"
+    # Installed wheels are unpacked on disk, so the resource is a real directory.
+    if isinstance(bundled, Path) and is_template(bundled):
+        return bundled
+    checkout = Path(__file__).resolve().parents[2]
+    if is_template(checkout):
+        return checkout
+    raise GenerationError(
+        f"the project template is missing: looked in {bundled} and {checkout}; "
+        "reinstall flaskcutter"
+    )
+
+
+def _load_module(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise GenerationError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass(frozen=True)
+class Template:
+    """A template directory with its cookiecutter.json and its hook modules loaded."""
+
+    path: Path
+    spec: dict[str, Any]
+    rules: ModuleType  # hooks/pre_gen_project.py: validate, notices, CHOICES, ...
+
+    @functools.cached_property
+    def finish(self) -> ModuleType:
+        """hooks/post_gen_project.py, for its next_steps(); loaded only when needed."""
+        name = f"_flaskcutter_finish_{abs(hash(str(self.path)))}"
+        return _load_module(self.path / "hooks" / "post_gen_project.py", name)
+
+    @property
+    def keys(self) -> list[str]:
+        """The user-facing keys, in cookiecutter.json order."""
+        return [key for key in self.spec if not key.startswith("_")]
+
+    def kind(self, key: str) -> str:
+        """``choice``, ``boolean`` or ``text``."""
+        if key in self.rules.CHOICES:
+            return "choice"
+        if key in self.rules.BOOLEANS:
+            return "boolean"
+        return "text"
+
+    def choices(self, key: str) -> tuple[str, ...]:
+        return tuple(self.rules.CHOICES.get(key, ()))
+
+    def default(self, key: str) -> Any:
+        """The default answer: the first choice of a list, else the value itself."""
+        value = self.spec[key]
+        return value[0] if isinstance(value, list) else value
+
+    def prompt(self, key: str) -> str:
+        return str(self.spec.get("__prompts__", {}).get(key, key))
+
+
+@functools.cache
+def _load(path: Path) -> Template:
+    try:
+        spec = json.loads((path / "cookiecutter.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise GenerationError(f"cannot read {path / 'cookiecutter.json'}: {error}") from None
+    # Unique module names keep two templates (bundled and a test copy) apart.
+    name = f"_flaskcutter_rules_{abs(hash(str(path)))}"
+    rules = _load_module(path / "hooks" / "pre_gen_project.py", name)
+    return Template(path=path, spec=spec, rules=rules)
+
+
+def load_template() -> Template:
+    """Locate and load the template once per process and path."""
+    return _load(find_template_dir())

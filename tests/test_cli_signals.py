@@ -1,0 +1,80 @@
+"""Ctrl-C or SIGTERM in the middle of generation leaves nothing behind.
+
+The template copy has a post hook that writes a file, then waits: the signal arrives
+while a half-finished project sits in the staging directory.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from .cli_support import Sandbox, copy_template, isolate, script, snapshot
+
+pytestmark = pytest.mark.xdist_group("cli-signals")
+
+
+def wait_for(condition, timeout: float = 30) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.05)
+
+
+def process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_during_generation_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: signal.Signals
+) -> None:
+    box: Sandbox = isolate(tmp_path, monkeypatch)
+    template = copy_template(tmp_path / "template", post_hook="slow_post_gen_project.py")
+    marker = tmp_path / "hook-started"
+    (box.work / "keep.txt").write_text("the user's file\n")
+    before = snapshot(box.work)
+    env = {
+        **os.environ,
+        **box.env(FLASKCUTTER_TEMPLATE=str(template), FLASKCUTTER_TEST_MARKER=str(marker)),
+    }
+    proc = subprocess.Popen(
+        [script(), "new", "Blog", "-o", "new/dir"],
+        cwd=box.work,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a shell job would have
+    )
+    try:
+        wait_for(marker.exists)
+        assert list((box.work / "new" / "dir").rglob("half-written.txt"))  # mid-generation
+        if signum == signal.SIGINT:
+            os.killpg(proc.pid, signum)  # Ctrl-C reaches the whole foreground group
+        else:
+            os.kill(proc.pid, signum)  # `kill PID` reaches flaskcutter alone
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, stderr
+    assert stderr.strip().splitlines() == [
+        f"error: {'interrupted' if signum == signal.SIGINT else 'terminated'}: "
+        f"nothing was written to {box.work / 'new' / 'dir' / 'blog'}"
+    ]
+    assert snapshot(box.work) == before
+    assert list(box.systmp.iterdir()) == []
+    hook_pid = int(marker.read_text())
+    wait_for(lambda: process_gone(hook_pid), timeout=10)
