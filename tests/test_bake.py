@@ -40,6 +40,8 @@ COSMETIC = {
     "python-3.12": {"python_version": "3.12"},
     "python-3.13": {"python_version": "3.13"},
     "no-github-actions": {"use_github_actions": False},
+    # 40 characters, the limit: long names must not push generated lines out of format.
+    "long-name": {"project_name": "Longest Allowed Name For A Flask Project"},
     "awkward-text": {
         "project_name": 'Café "Ünïcode" O\'Brien',
         "author_name": 'Zoë "Z" O\'Hara \\ Søren',

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from {{ cookiecutter.package_name }} import ConfigError, create_app, normalise_database_url
+from {{ cookiecutter.package_name }} import (
+    ConfigError,
+    create_app,
+    normalise_database_url,
+)
 
 
 @pytest.mark.parametrize(
