@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from .conftest import Bake, run
 
@@ -91,3 +92,19 @@ def test_readme_install_command_then_pytest(bake: Bake, layout: str, tmp_path: P
     assert tests.returncode == 0, tests.stdout[-3000:]
     lint = run([str(venv_bin / "ruff"), "check", "."], cwd=project)
     assert lint.returncode == 0, lint.stdout
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_github_workflow_runs_postgresql_only_when_needed(bake: Bake, database: str) -> None:
+    project = bake(database=database)
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+    job = workflow["jobs"]["test"]
+    commands = [step.get("run", "") for step in job["steps"]]
+    assert 'pip install -e ".[dev]"' in commands
+    assert "python -m pytest" in commands
+    if database == "postgresql":
+        assert job["services"]["postgres"]["image"].startswith("postgres:")
+        assert job["env"]["TEST_DATABASE_URL"].startswith("postgresql://")
+    else:
+        assert "services" not in job
+        assert "TEST_DATABASE_URL" not in job.get("env", {})
