@@ -27,10 +27,30 @@ def toml_string(value: object) -> str:
     return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
+def _escape_invisible(body: str) -> str:
+    """Write every character that does not print as an escape sequence.
+
+    DEL, NEL, bidi overrides, line separators and zero-width spaces stay in the string
+    but not in the source, so no editor can show the literal reordered or split.
+    """
+    out = []
+    for ch in body:
+        code = ord(ch)
+        if ch.isprintable():
+            out.append(ch)
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return "".join(out)
+
+
 def python_string(value: object) -> str:
     """Return a Python string literal for ``value`` that ``ruff format`` keeps as is."""
     text = str(value)
-    body = json.dumps(text, ensure_ascii=False)[1:-1]
+    body = _escape_invisible(json.dumps(text, ensure_ascii=False)[1:-1])
     # ruff (like black) prefers double quotes unless single quotes need fewer escapes.
     if text.count('"') > text.count("'"):
         body = body.replace('\\"', '"').replace("'", "\\'")

@@ -12,6 +12,7 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,7 +36,24 @@ SLUG_RE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 PACKAGE_RE = re.compile(r"[a-z][a-z0-9_]*")
 VERSION_RE = re.compile(r"[0-9]+(\.[0-9]+)*([abc]|rc|\.dev|\.post)?[0-9]*")
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+")
+NOT_UNICODE = "it holds bytes that are not UTF-8 text (lone surrogates)"
 JINJA_DELIMITERS = ("{{", "}}", "{%", "%}", "{#", "#}")
+
+# The rules must not depend on the Python that runs them: the CLI, the hook and the
+# generated project (which supports 3.11 and later) may each run a different one.
+# ``type`` became a soft keyword in 3.12.
+SOFT_KEYWORDS = frozenset({*keyword.softkwlist, "_", "case", "match", "type"})
+# Standard-library modules of a supported Python that the running one may lack:
+# removed in 3.12 or 3.13, or added in 3.14.
+STDLIB_ELSEWHERE = frozenset(
+    {
+        "aifc", "annotationlib", "asynchat", "asyncore", "audioop", "cgi", "cgitb",
+        "chunk", "compression", "crypt", "distutils", "imghdr", "imp", "lib2to3",
+        "mailcap", "msilib", "nis", "nntplib", "ossaudiodev", "pipes", "smtpd",
+        "sndhdr", "spwd", "sunau", "telnetlib", "uu", "xdrlib",
+    }
+)  # fmt: skip
+STDLIB_MODULES = frozenset(sys.stdlib_module_names) | STDLIB_ELSEWHERE
 
 # Import names a generated project (or its tooling) imports; a package with one of
 # these names would shadow it and break at import time.
@@ -51,8 +69,26 @@ PROJECT_IMPORTS = frozenset(
 )  # fmt: skip
 
 
+# Directories at the root of a generated project (in one layout or another); a package
+# or single module of the same name would collide with them.
+PROJECT_DIRS = frozenset({"deploy", "migrations", "static", "templates", "tests"})
+
+
 def _has_control(text: str) -> bool:
-    return any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in text)
+    """C0 and C1 controls, DEL, and the Unicode line and paragraph separators."""
+    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
+
+
+def _has_surrogate(text: str) -> bool:
+    """Lone surrogates: what Python makes of bytes that are not UTF-8 (as in argv)."""
+    return any(unicodedata.category(ch) == "Cs" for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def _has_jinja(text: str) -> bool:
@@ -60,8 +96,13 @@ def _has_jinja(text: str) -> bool:
 
 
 def _show(value: object) -> str:
-    """Quote a value for a one-line message, however long or odd it is."""
+    """Quote a value for a one-line message, however long or odd it is.
+
+    Anything that is not printable (line separators, bidi overrides, lone surrogates,
+    NEL, ...) is escaped, so a message stays on one line and shows what was typed.
+    """
     text = json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
+    text = "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
     return text if len(text) <= 60 else f"{text[:57]}...({len(str(value))} characters)"
 
 
@@ -70,6 +111,8 @@ def check_project_name(value: object) -> str | None:
         return f"project_name {_show(value)} is invalid: it must be non-empty text"
     if len(value) > MAX_TITLE_LENGTH:
         return f"project_name {_show(value)} is too long: at most {MAX_TITLE_LENGTH} characters"
+    if _has_surrogate(value):
+        return f"project_name {_show(value)} is invalid: {NOT_UNICODE}"
     if _has_control(value):
         return f"project_name {_show(value)} is invalid: control characters are not allowed"
     if _has_jinja(value):
@@ -92,12 +135,14 @@ def check_package(value: object) -> str | None:
         return f"package_name {_show(value)} is invalid: use {rule}"
     if len(value) > MAX_NAME_LENGTH:
         return f"package_name {_show(value)} is too long: at most {MAX_NAME_LENGTH} characters"
-    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
+    if keyword.iskeyword(value) or value in SOFT_KEYWORDS:
         return f"package_name {_show(value)} is invalid: it is a Python keyword"
-    if value in sys.stdlib_module_names:
+    if value in STDLIB_MODULES:
         return f"package_name {_show(value)} is invalid: it shadows the standard-library module '{value}'"
     if value in PROJECT_IMPORTS:
         return f"package_name {_show(value)} is invalid: it shadows '{value}', which the project imports"
+    if value in PROJECT_DIRS:
+        return f"package_name {_show(value)} is invalid: the project has a '{value}' directory of its own"
     return None
 
 
@@ -108,6 +153,8 @@ def check_free_text(key: str, value: object) -> str | None:
         return f"{key} {_show(value)} is too long: at most {MAX_TEXT_LENGTH} characters"
     if "\x00" in value:
         return f"{key} {_show(value)} is invalid: NUL characters are not allowed"
+    if _has_surrogate(value):
+        return f"{key} {_show(value)} is invalid: {NOT_UNICODE}"
     if key == "version" and not VERSION_RE.fullmatch(value):
         return f"version {_show(value)} is invalid: use a PEP 440 version such as '0.1.0'"
     if key == "author_email" and value and not EMAIL_RE.fullmatch(value):

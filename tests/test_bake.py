@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from .conftest import Bake, run
+from .static_checks import open_redirects
 
 DB_MODES: dict[str, dict[str, Any]] = {
     "nodb": {"use_sqlalchemy": False},
@@ -168,6 +169,29 @@ def test_ruff_lint_and_format_are_clean(baked: Path) -> None:
     assert lint.returncode == 0, lint.stdout + lint.stderr
     fmt = run(["ruff", "format", "--no-cache", "--check", "."], cwd=baked)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_bandit_rules_are_clean_whatever_the_project_configures(baked: Path) -> None:
+    # --isolated ignores the project's own ruff settings, so a narrowed selection or a
+    # per-file ignore there cannot hide a finding; only pytest's asserts are allowed.
+    result = run(
+        ["ruff", "check", "--isolated", "--no-cache", "--select", "S"]
+        + ["--per-file-ignores", "tests/**:S101", "."],
+        cwd=baked,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_view_redirects_to_a_url_the_client_chose(baked: Path) -> None:
+    findings = [
+        finding
+        for path in project_files(baked)
+        if path.suffix == ".py" and "tests" not in path.relative_to(baked).parts
+        for finding in open_redirects(
+            path.read_text(encoding="utf-8"), str(path.relative_to(baked))
+        )
+    ]
+    assert findings == []
 
 
 def test_toml_and_yaml_files_parse(baked: Path) -> None:

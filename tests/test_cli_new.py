@@ -30,13 +30,17 @@ def test_defaults_alone_make_the_same_project_as_plain_cookiecutter(box: Sandbox
     from cookiecutter.main import cookiecutter
 
     new("Blog", "--set", "author_name=Your Name", "--set", "author_email=you@example.com")
+    # cookiecutter's default config points at the real ~/.cookiecutter_replay, fixed at
+    # import time; a config file keeps its replay file inside the sandbox.
+    config = box.root / "cookiecutter.yaml"
+    config.write_text(f"replay_dir: {box.root / 'replay'}\n", encoding="utf-8")
     plain = Path(
         cookiecutter(
             str(REPO),
             no_input=True,
             extra_context={"project_name": "Blog"},
             output_dir=str(box.root / "plain"),
-            default_config=True,
+            config_file=str(config),
         )
     )
     ours = box.work / "blog"

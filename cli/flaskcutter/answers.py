@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InputError
+from .errors import InputError, printable
 from .git import AUTHOR_SETTINGS
 from .template import Template
 
@@ -130,16 +130,20 @@ def parse_set(item: str, template: Template) -> tuple[str, Any]:
     """Turn one ``--set KEY=VALUE`` into a typed answer, or refuse it."""
     key, sep, text = item.partition("=")
     key = key.strip()
+    shown = printable(repr(item))
     if not sep or not key:
-        raise InputError(f"--set {item!r} is invalid: use KEY=VALUE, e.g. --set license=MIT")
+        raise InputError(f"--set {shown} is invalid: use KEY=VALUE, e.g. --set license=MIT")
     if key not in template.keys:
         raise InputError(
-            f"--set {item!r}: unknown key {key!r}; known keys: {', '.join(template.keys)}"
+            f"--set {shown}: unknown key {printable(repr(key))}; "
+            f"known keys: {', '.join(template.keys)}"
         )
     if template.kind(key) == "boolean":
         value = parse_bool(text)
         if value is None:
-            raise InputError(f"--set {item!r}: {key} must be true or false, not {text!r}")
+            raise InputError(
+                f"--set {shown}: {key} must be true or false, not {printable(repr(text))}"
+            )
         return key, value
     return key, text
 

@@ -32,3 +32,21 @@ class GenerationError(FlaskcutterError):
     """Generation could not finish. Whatever was written has been removed."""
 
     exit_code = 1
+
+
+def describe(error: BaseException) -> str:
+    """``TypeName: message`` on one line, for an exception raised by code we do not own."""
+    return printable(" ".join(f"{type(error).__name__}: {error}".split()), limit=300)
+
+
+def printable(text: str, limit: int = 60) -> str:
+    """``text`` made fit for a one-line message: escaped where it does not print, cut short.
+
+    User input reaches messages through --set, NAME and presets; a newline, a bidi
+    override or 4,000 characters must not turn one error line into something else.
+    """
+    shown = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape", "backslashreplace").decode()
+        for ch in text
+    )
+    return shown if len(shown) <= limit else f"{shown[: limit - 3]}..."

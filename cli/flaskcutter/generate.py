@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import GenerationError
+from .errors import GenerationError, describe
 from .paths import STAGING_PREFIX
 from .template import Template
 
@@ -87,7 +87,12 @@ def remove_tree(path: Path) -> None:
 @contextlib.contextmanager
 def staging_dir(parent: Path) -> Iterator[Path]:
     """A fresh private directory in ``parent``, removed however the block ends."""
-    path = Path(tempfile.mkdtemp(dir=parent, prefix=STAGING_PREFIX))
+    try:
+        path = Path(tempfile.mkdtemp(dir=parent, prefix=STAGING_PREFIX))
+    except OSError as error:
+        # os.access() said yes earlier, but only the real mkdir decides (immutable
+        # directories, read-only or root-squashed mounts, a full disk).
+        raise GenerationError(f"cannot write in {parent}: {error.strerror}") from None
     try:
         (path / WORK_DIR / "tmp").mkdir(parents=True)
         yield path
@@ -195,10 +200,14 @@ def render(template: Template, context: dict, staging: Path) -> Path:
     except UndefinedVariableInTemplate as error:
         raise GenerationError(f"template error: {error.message}: {error.error}") from None
     except (CookiecutterException, TemplateError) as error:
-        raise GenerationError(f"template error: {error}") from None
+        raise GenerationError(f"template error: {' '.join(str(error).split())}") from None
     except OSError as error:
         where = f": {error.filename}" if error.filename else ""
         raise GenerationError(f"cannot write the project: {error.strerror}{where}") from None
+    except Exception as error:
+        # A template expression such as {{ 1/0 }} raises a plain Python exception out
+        # of Jinja; it is the template's fault, so it gets a message, not a traceback.
+        raise GenerationError(f"template error: {describe(error)}") from None
     project_path = Path(project)
     drop_bytecode(project_path)
     return project_path

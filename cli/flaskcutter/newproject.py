@@ -12,7 +12,7 @@ import click
 
 from . import git, output, paths, prompts
 from .answers import DEFAULT, FLAG, PRESET, Answers, parse_set
-from .errors import GenerationError, InputError
+from .errors import GenerationError, InputError, printable
 from .generate import Terminated, build_context, create_project, preview
 from .presets import load_preset
 from .template import Template, load_template
@@ -37,15 +37,18 @@ class NewOptions:
 
 def flag_answers(opts: NewOptions, template: Template) -> list[tuple[str, Any, str]]:
     """(key, value, source) for every answer on the command line; refuse contradictions."""
-    items = [(*parse_set(item, template), f"--set {item}") for item in opts.sets]
+    # Sources are quoted in messages, so they are made printable and short here.
+    items = [(*parse_set(item, template), f"--set {printable(item)}") for item in opts.sets]
     if opts.name is not None:
-        items.append(("project_name", opts.name, f"NAME {opts.name!r}"))
+        items.append(("project_name", opts.name, f"NAME {printable(repr(opts.name))}"))
     if opts.layout is not None:
-        items.append(("layout", opts.layout, f"--layout {opts.layout}"))
+        items.append(("layout", opts.layout, f"--layout {printable(opts.layout)}"))
     if opts.db is not None:
         allowed = (*template.choices("database"), "none")
         if opts.db not in allowed:
-            raise InputError(f"--db {opts.db!r} is invalid: choose one of {', '.join(allowed)}")
+            raise InputError(
+                f"--db {printable(repr(opts.db))} is invalid: choose one of {', '.join(allowed)}"
+            )
         items.append(("use_sqlalchemy", opts.db != "none", f"--db {opts.db}"))
         if opts.db != "none":
             items.append(("database", opts.db, f"--db {opts.db}"))

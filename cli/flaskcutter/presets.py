@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from .errors import InputError, printable
 from .template import Template
 
 
@@ -42,12 +42,18 @@ def load_preset(path: Path, template: Template) -> dict[str, Any]:
         raise InputError(f"preset {path}: it is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise InputError(f"preset {path}: not valid TOML: {error}") from None
+    except RecursionError:
+        # tomllib parses nested arrays and tables recursively; [[[[...]]]] runs out.
+        raise InputError(f"preset {path}: not valid TOML: it is nested too deeply") from None
     for key, value in data.items():
         if key not in template.keys:
             raise InputError(
-                f"preset {path}: unknown key {key!r}; known keys: {', '.join(template.keys)}"
+                f"preset {path}: unknown key {printable(repr(key))}; "
+                f"known keys: {', '.join(template.keys)}"
             )
         problem = _type_error(template, key, value)
         if problem:
-            raise InputError(f"preset {path}: {key} = {value!r} is invalid: {problem}")
+            raise InputError(
+                f"preset {path}: {key} = {printable(repr(value))} is invalid: {problem}"
+            )
     return data

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .errors import GenerationError
+from .errors import GenerationError, describe
 
 TEMPLATE_ENV = "FLASKCUTTER_TEMPLATE"
 PROJECT_DIR = "{{cookiecutter.project_slug}}"
@@ -60,7 +60,12 @@ def _load_module(path: Path, name: str) -> ModuleType:
     if spec is None or spec.loader is None:
         raise GenerationError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        # A broken template (FLASKCUTTER_TEMPLATE points anywhere) must not show a
+        # traceback: it gets the same one-line treatment as a failing hook.
+        raise GenerationError(f"cannot load {path}: {describe(error)}") from None
     return module
 
 
