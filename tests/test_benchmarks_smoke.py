@@ -1,0 +1,92 @@
+"""The benchmarks keep working: each runs once in quick mode and prints its table.
+
+These tests never look at a number. A benchmark is a script that prints a table; what
+is checked is that it still runs to the end and that the table has its columns.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, missing_service, run
+
+# One worker runs them one after the other: they time things, and load the machine.
+pytestmark = pytest.mark.xdist_group("benchmarks")
+
+TIMING = ["case", "wall ms", "× floor", "CPU ms", "CPU × floor", "runs"]
+COLUMNS = {
+    "bake": TIMING,
+    "new": TIMING,
+    "start": TIMING,
+    "serve": [
+        "case",
+        "req/s",
+        "× floor",
+        "p50 ms",
+        "p99 ms",
+        "CPU µs/req",
+        "CPU × floor",
+        "runs",
+    ],
+    "matrix": ["case", "wall s", "× floor", "CPU s", "CPU × floor", "runs"],
+    "install": ["step", "CLI s", "floor s", "× floor"],
+}
+# The fewest data rows each table has: its floors and the cases held to them.
+ROWS = {"bake": 4, "new": 4, "start": 5, "serve": 8, "matrix": 2, "install": 5}
+
+
+def table_rows(stdout: str, columns: list[str]) -> list[list[str]]:
+    """The cells of the data rows of the table whose header is ``columns``."""
+    lines = stdout.splitlines()
+    start = lines.index("| " + " | ".join(columns) + " |")
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows
+
+
+def run_quick(script: str, *args: str) -> str:
+    result = run([sys.executable, f"benchmarks/{script}", "--quick", *args], REPO, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "bake",
+        "new",
+        "start",
+        pytest.param("serve", marks=pytest.mark.nginx),
+        "matrix",
+        pytest.param("install", marks=pytest.mark.slow),
+    ],
+)
+def test_benchmark_prints_its_table_in_quick_mode(name: str) -> None:
+    if name == "serve":
+        for tool in ("wrk", "nginx"):
+            if not shutil.which(tool):
+                missing_service(f"{tool} is not installed (apt-get install -y wrk nginx-light)")
+    columns = COLUMNS[name]
+    rows = table_rows(run_quick(f"bench_{name}.py"), columns)
+    assert len(rows) >= ROWS[name]
+    assert all(len(row) == len(columns) and all(row) for row in rows), rows
+
+
+def test_run_all_replaces_only_its_block_of_the_results_file(tmp_path: Path) -> None:
+    results = tmp_path / "RESULTS.md"
+    results.write_text(
+        "# Results\n\n<!-- results:start -->\nold\n<!-- results:end -->\n\n## Findings\n\nkept\n",
+        encoding="utf-8",
+    )
+    run_quick("run_all.py", "--only", "bake", "--output", str(results))
+    text = results.read_text(encoding="utf-8")
+    assert "old" not in text
+    assert text.startswith("# Results\n") and text.endswith("## Findings\n\nkept\n")
+    assert table_rows(text, COLUMNS["bake"])
