@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import py_compile
 import re
 import tomllib
@@ -125,8 +126,30 @@ def project_files(project: Path) -> list[Path]:
 
 
 @pytest.fixture
-def baked(request: pytest.FixtureRequest, bake: Bake) -> Path:
+def baked(
+    request: pytest.FixtureRequest, bake: Bake, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    claim_combination(request.param, tmp_path_factory)
     return bake(**COMBINATIONS[request.param])
+
+
+def claim_combination(name: str, factory: pytest.TempPathFactory) -> None:
+    """Fail if another xdist worker already baked this combination.
+
+    Each combination is one xdist group, so one worker runs all its checks on a single
+    bake; if grouping silently stops working, every combination is baked twice.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # Under xdist every worker's base temp dir sits in one shared parent.
+    shared = factory.getbasetemp().parent / "combination-owners"
+    shared.mkdir(exist_ok=True)
+    owner = shared / name
+    try:
+        with owner.open("x") as handle:
+            handle.write(worker)
+    except FileExistsError:
+        first = owner.read_text()
+        assert first in ("", worker), f"{name} baked on {first} and {worker}: xdist groups broke"
 
 
 pytestmark = pytest.mark.parametrize("baked", combination_params(), indirect=True)
