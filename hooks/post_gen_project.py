@@ -29,8 +29,9 @@ def uses_migrate(context: Context) -> bool:
 
 # condition -> paths to remove, applied after the single layout's moves; "{pkg}" is the
 # package name and "{templates}" the folder of Flask's templates in either layout.
+# (The single layout's module is never rendered for blueprints: its file name renders
+# to nothing, and cookiecutter skips such files.)
 PRUNE_RULES: list[tuple[Callable[[Context], bool], list[str]]] = [
-    (lambda c: c["layout"] == "blueprints", ["{pkg}.py"]),
     (lambda c: c["layout"] == "single", ["{pkg}"]),
     (
         lambda c: not c["use_sqlalchemy"],

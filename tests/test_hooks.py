@@ -173,8 +173,8 @@ def test_migrate_without_sqlalchemy_is_a_notice_not_an_error() -> None:
 # The prune table ------------------------------------------------------------------
 
 
-def test_default_answers_prune_only_the_single_module() -> None:
-    assert paths_to_prune(VALID) == ["my_flask_app.py"]
+def test_default_answers_prune_nothing() -> None:
+    assert paths_to_prune(VALID) == []
 
 
 def test_every_rule_fires_for_the_leanest_answers() -> None:
@@ -189,7 +189,7 @@ def test_every_rule_fires_for_the_leanest_answers() -> None:
     assert pruned[0] == "my_flask_app"
     for path in ("migrations", "deploy", "LICENSE", ".github", "tests/test_notes.py"):
         assert path in pruned
-    assert len(PRUNE_RULES) == 7
+    assert len(PRUNE_RULES) == 6
 
 
 def test_migrations_go_with_sqlalchemy_even_if_use_migrate_is_on() -> None:
