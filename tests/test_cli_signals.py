@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from .cli_support import Sandbox, copy_template, isolate, script, snapshot
+from .cli_support import Sandbox, copy_template, isolate, snapshot, spawn_new
 
 pytestmark = pytest.mark.xdist_group("cli-signals")
 
@@ -44,20 +43,7 @@ def test_a_signal_during_generation_leaves_nothing(
     marker = tmp_path / "hook-started"
     (box.work / "keep.txt").write_text("the user's file\n")
     before = snapshot(box.work)
-    env = {
-        **os.environ,
-        **box.env(FLASKCUTTER_TEMPLATE=str(template), FLASKCUTTER_TEST_MARKER=str(marker)),
-    }
-    proc = subprocess.Popen(
-        [script(), "new", "Blog", "-o", "new/dir"],
-        cwd=box.work,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, as a shell job would have
-    )
+    proc = spawn_new(box, template, marker, "Blog", "-o", "new/dir")
     try:
         wait_for(marker.exists)
         assert list((box.work / "new" / "dir").rglob("half-written.txt"))  # mid-generation

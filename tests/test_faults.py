@@ -26,7 +26,15 @@ import cookiecutter.generate
 import pytest
 from flaskcutter import generate, git
 
-from .cli_support import Sandbox, assert_refused, copy_template, invoke, isolate, script, snapshot
+from .cli_support import (
+    Sandbox,
+    assert_refused,
+    copy_template,
+    invoke,
+    isolate,
+    snapshot,
+    spawn_new,
+)
 from .test_cli_signals import process_gone, wait_for
 
 PRECIOUS = "the user's file\n"
@@ -390,21 +398,7 @@ def test_a_signal_at_another_stage_leaves_nothing(
     template, extra_env = stage(box)
     marker = tmp_path / "stage-reached"
     before = snapshot(box.work)
-    env = {
-        **os.environ,
-        **box.env(FLASKCUTTER_TEMPLATE=str(template), FLASKCUTTER_TEST_MARKER=str(marker)),
-        **extra_env,
-    }
-    proc = subprocess.Popen(
-        [script(), "new", "Blog", "--git", "-o", "new/dir"],
-        cwd=box.work,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, as a shell job would have
-    )
+    proc = spawn_new(box, template, marker, "Blog", "--git", "-o", "new/dir", **extra_env)
     try:
         wait_for(marker.exists)
         staging = list((box.work / "new" / "dir").glob(".flaskcutter-*"))

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import stat
+import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -125,3 +126,27 @@ def script() -> Path:
     if not SCRIPT.exists():
         pytest.fail(f"{SCRIPT} is missing: run `pip install -e .` in this venv", pytrace=False)
     return SCRIPT
+
+
+def spawn_new(
+    box: Sandbox, template: Path, marker: Path, *args: str, **extra_env: str
+) -> subprocess.Popen[str]:
+    """Start the installed `flaskcutter new` on a test template, for signal tests.
+
+    The template's hooks touch ``marker`` when they reach the point under test.
+    """
+    env = {
+        **os.environ,
+        **box.env(FLASKCUTTER_TEMPLATE=str(template), FLASKCUTTER_TEST_MARKER=str(marker)),
+        **extra_env,
+    }
+    return subprocess.Popen(
+        [script(), "new", *args],
+        cwd=box.work,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a shell job would have
+    )
