@@ -6,7 +6,6 @@ Jinja) and rich are imported inside the commands, so `--help` stays instant.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +129,8 @@ def new(**options: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def options(as_json: bool) -> None:
     """List every template answer with its choices, default and meaning."""
+    import json
+
     from .answers import catalog
     from .template import load_template
 
