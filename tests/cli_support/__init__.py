@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import tempfile
@@ -149,4 +150,11 @@ def spawn_new(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a shell job would have
+        # A shell starts background jobs with SIGINT ignored, and an ignored signal
+        # stays ignored across exec; a real terminal's flaskcutter hears Ctrl-C.
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
