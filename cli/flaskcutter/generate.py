@@ -29,7 +29,7 @@ from typing import Any
 
 from .errors import GenerationError, describe
 from .paths import STAGING_PREFIX
-from .template import Template
+from .template import Template, no_bytecode
 
 # Inside the staging directory; a leading dot can never collide with a project slug.
 WORK_DIR = ".work"
@@ -154,7 +154,7 @@ def _isolated(template_dir: Path, work: Path) -> Iterator[None]:
     # local_extensions.py sits at the template root, as cookiecutter's main arranges.
     sys.path.append(str(template_dir))
     try:
-        with _captured_fds(work / "stdout.log", work / "stderr.log"):
+        with no_bytecode(), _captured_fds(work / "stdout.log", work / "stderr.log"):
             yield
     finally:
         sys.path[:] = saved_path

@@ -11,11 +11,14 @@ Validation rules are not copied here: they are imported from the template's own
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.resources
 import importlib.util
 import json
 import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -55,13 +58,29 @@ def find_template_dir() -> Path:
     )
 
 
+@contextlib.contextmanager
+def no_bytecode() -> Iterator[None]:
+    """Import template modules without writing __pycache__ into the template.
+
+    The template may be a user's checkout or a read-only install; importing its hooks
+    or local_extensions.py must leave it exactly as it was.
+    """
+    saved = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        yield
+    finally:
+        sys.dont_write_bytecode = saved
+
+
 def _load_module(path: Path, name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise GenerationError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     try:
-        spec.loader.exec_module(module)
+        with no_bytecode():
+            spec.loader.exec_module(module)
     except Exception as error:
         # A broken template (FLASKCUTTER_TEMPLATE points anywhere) must not show a
         # traceback: it gets the same one-line treatment as a failing hook.

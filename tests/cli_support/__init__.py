@@ -8,6 +8,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -67,6 +68,10 @@ def isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     for key, value in box.env().items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("FLASKCUTTER_TEMPLATE", raising=False)
+    # A user's Python writes bytecode, so the CLI under test must too: otherwise a
+    # __pycache__ it leaves in the template would go unseen by the snapshots.
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
     monkeypatch.setattr(tempfile, "tempdir", str(box.systmp))
     monkeypatch.chdir(box.work)
     return box
