@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import Bake, run
+from .conftest import REPO, Bake, run
 from .static_checks import open_redirects
 
 DB_MODES: dict[str, dict[str, Any]] = {
@@ -54,14 +54,12 @@ COSMETIC = {
     },
 }
 COMBINATIONS = {**STRUCTURAL, **COSMETIC}
+# The structural and cosmetic defaults, read from the template itself: the first choice.
+SPEC = json.loads((REPO / "cookiecutter.json").read_text(encoding="utf-8"))
 DEFAULTS = {
-    "layout": "blueprints",
-    "use_sqlalchemy": True,
-    "database": "sqlite",
-    "use_migrate": True,
-    "deployment": "gunicorn-nginx",
-    "license": "MIT",
-    "use_github_actions": True,
+    key: value[0] if isinstance(value, list) else value
+    for key, value in SPEC.items()
+    if isinstance(value, (list, bool))
 }
 
 

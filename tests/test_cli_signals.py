@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .cli_support import Sandbox, copy_template, isolate, snapshot, spawn_new
+from .cli_support import Sandbox, copy_template, isolate, signal_and_wait, snapshot, spawn_new
 
 pytestmark = pytest.mark.xdist_group("cli-signals")
 
@@ -47,14 +47,8 @@ def test_a_signal_during_generation_leaves_nothing(
     try:
         wait_for(marker.exists)
         assert list((box.work / "new" / "dir").rglob("half-written.txt"))  # mid-generation
-        if signum == signal.SIGINT:
-            os.killpg(proc.pid, signum)  # Ctrl-C reaches the whole foreground group
-        else:
-            os.kill(proc.pid, signum)  # `kill PID` reaches flaskcutter alone
-        stdout, stderr = proc.communicate(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        stderr = signal_and_wait(proc, signum)
     assert proc.returncode == 1, stderr
     assert stderr.strip().splitlines() == [
         f"error: {'interrupted' if signum == signal.SIGINT else 'terminated'}: "

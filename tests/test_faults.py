@@ -32,6 +32,7 @@ from .cli_support import (
     copy_template,
     invoke,
     isolate,
+    signal_and_wait,
     snapshot,
     spawn_new,
 )
@@ -403,14 +404,8 @@ def test_a_signal_at_another_stage_leaves_nothing(
         wait_for(marker.exists)
         staging = list((box.work / "new" / "dir").glob(".flaskcutter-*"))
         assert staging, "the run should be part-way, with a staging directory"
-        if signum == signal.SIGINT:
-            os.killpg(proc.pid, signum)  # Ctrl-C reaches the whole foreground group
-        else:
-            os.kill(proc.pid, signum)  # `kill PID` reaches flaskcutter alone
-        _, stderr = proc.communicate(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        stderr = signal_and_wait(proc, signum)
     word = "interrupted" if signum == signal.SIGINT else "terminated"
     target = box.work / "new" / "dir" / "blog"
     assert proc.returncode == 1, stderr

@@ -163,3 +163,16 @@ def spawn_new(
 
 def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def signal_and_wait(proc: subprocess.Popen[str], signum: int) -> str:
+    """Deliver ``signum`` as a user would, wait for the CLI to exit, return its stderr."""
+    try:
+        if signum == signal.SIGINT:
+            os.killpg(proc.pid, signum)  # Ctrl-C reaches the whole foreground group
+        else:
+            os.kill(proc.pid, signum)  # `kill PID` reaches flaskcutter alone
+        return proc.communicate(timeout=30)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
