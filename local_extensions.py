@@ -14,6 +14,7 @@ an answer stops generation with a SecurityError instead of running.
 from __future__ import annotations
 
 import json
+import os
 
 from jinja2 import Environment
 from jinja2.ext import Extension
@@ -79,12 +80,23 @@ def sandbox(environment: Environment) -> None:
     environment.globals["range"] = SandboxedEnvironment().globals["range"]
 
 
+def template_dir() -> str:
+    """The template's directory, for the hooks to find their sibling modules.
+
+    Cookiecutter renders each hook inside ``work_in(repo_dir)``, so the working
+    directory at render time is the template, however the user named it (``.``, a
+    relative path, a clone of a git URL); the hook itself then runs elsewhere.
+    """
+    return os.getcwd()
+
+
 class FormatFilters(Extension):
-    """Sandboxes the environment; registers ``toml_string``, ``python_string``, ``one_line``."""
+    """Sandboxes the environment; registers the format filters and ``template_dir()``."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         sandbox(environment)
+        environment.globals["template_dir"] = template_dir
         environment.filters["toml_string"] = toml_string
         environment.filters["python_string"] = python_string
         environment.filters["one_line"] = one_line

@@ -1,76 +1,58 @@
 """Finish a freshly rendered project: prune, fold, write secrets, record answers.
 
 Like the pre hook, this file is valid Python before rendering and reads the context
-through a single JSON line. What each option adds or removes is declared in
-``PRUNE_RULES`` so that it can be read, and tested, in one place.
+through JSON lines. Which paths each option keeps is declared once, in the pre hook's
+``PATHS`` table (beside ``REQUIRES``, which says which options switch others off);
+the single layout is folded from the package by ``single_layout.py``.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import secrets
 import shutil
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
+SPEC_JSON = r"""{{ _cookiecutter | tojson }}"""
+TEMPLATE_DIR = r"""{{ template_dir() }}"""
 # Everything below reaches Python verbatim: {% raw %}
 
 ANSWERS_FILE = ".flaskcutter.json"
 Context = Mapping[str, Any]
 
 
-def uses_migrate(context: Context) -> bool:
-    """Migrations only mean something with SQLAlchemy."""
-    return bool(context["use_sqlalchemy"] and context["use_migrate"])
+def load_hook_module(template: Path, name: str) -> ModuleType:
+    """Import a module of the template's ``hooks/`` folder, e.g. the pre hook's tables.
+
+    Cookiecutter runs this hook from a temporary copy, so its siblings are found
+    through the template directory, which the sandboxing extension tells at render time.
+    """
+    path = template / "hooks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_flaskcutter_{name}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-# condition -> paths to remove, applied after the single layout's moves; "{pkg}" is the
-# package name and "{templates}" the folder of Flask's templates in either layout.
-# (The single layout's module is never rendered for blueprints: its file name renders
-# to nothing, and cookiecutter skips such files.)
-PRUNE_RULES: list[tuple[Callable[[Context], bool], list[str]]] = [
-    (lambda c: c["layout"] == "single", ["{pkg}"]),
-    (
-        lambda c: not c["use_sqlalchemy"],
-        [
-            "{pkg}/extensions.py",
-            "{pkg}/models.py",
-            "{templates}/notes.html",
-            "tests/test_notes.py",
-            "tests/test_database.py",
-        ],
-    ),
-    (lambda c: not uses_migrate(c), ["migrations", "tests/test_migrations.py"]),
-    (lambda c: c["deployment"] == "none", ["deploy", "tests/test_deploy_config.py"]),
-    (lambda c: c["license"] == "Proprietary", ["LICENSE"]),
-    (lambda c: not c["use_github_actions"], [".github"]),
-]
-
-# The single layout keeps Flask's templates and static files beside its one module.
-SINGLE_LAYOUT_MOVES = [("{pkg}/templates", "templates"), ("{pkg}/static", "static")]
-
-
-def paths_to_prune(context: Context) -> list[str]:
-    """Return the relative paths that the answers remove, in table order."""
-    pkg = context["package_name"]
-    templates = "templates" if context["layout"] == "single" else f"{pkg}/templates"
+def paths_to_prune(answers: Context, rules: ModuleType) -> list[str]:
+    """The relative paths whose condition in the rules' PATHS table the answers miss."""
     return [
-        path.format(pkg=pkg, templates=templates)
-        for condition, paths in PRUNE_RULES
-        if condition(context)
-        for path in paths
+        path.format(pkg=answers["package_name"])
+        for path, condition in rules.PATHS.items()
+        if not rules.holds(condition, answers)
     ]
 
 
-def prune(context: Context, root: Path) -> None:
-    """Apply the layout moves, then remove every path the answers rule out."""
-    if context["layout"] == "single":
-        for source, target in SINGLE_LAYOUT_MOVES:
-            (root / source.format(pkg=context["package_name"])).rename(root / target)
-    for relative in paths_to_prune(context):
+def prune(root: Path, relative_paths: list[str]) -> None:
+    for relative in relative_paths:
         path = root / relative
         if path.is_dir():
             shutil.rmtree(path)
@@ -78,57 +60,79 @@ def prune(context: Context, root: Path) -> None:
             path.unlink()
 
 
-def recorded_answers(context: Context) -> dict[str, Any]:
-    """The answers worth keeping: user keys only, with switched-off options made explicit."""
-    answers = {key: value for key, value in context.items() if not key.startswith("_")}
-    answers["use_migrate"] = uses_migrate(context)
-    return {"_template": context.get("_template", ""), **answers}
+def recorded_answers(context: Context, answers: Context) -> dict[str, Any]:
+    """The answers worth keeping: user keys only, switched-off options recorded as off."""
+    kept = {key: value for key, value in answers.items() if not key.startswith("_")}
+    return {"_template": context.get("_template", ""), **kept}
 
 
-def write_env(context: Context, root: Path) -> None:
-    """Write .env with a fresh development secret; .gitignore keeps it out of git."""
+def write_env(answers: Context, root: Path) -> None:
+    """Write .env with a fresh development secret, unless the project has one already.
+
+    .gitignore keeps it out of git; a re-render (an update) never replaces it.
+    """
+    path = root / ".env"
+    if path.exists():
+        return
     lines = [
         "# Local settings, read by `flask` through python-dotenv. Never commit this file.",
         "FLASK_CONFIG=development",
         f"SECRET_KEY={secrets.token_hex(32)}",
     ]
-    if context["use_sqlalchemy"] and context["database"] == "postgresql":
+    if answers["database"] == "postgresql":
         lines.append(
-            f"# DATABASE_URL=postgresql://postgres@localhost:5432/{context['package_name']}"
+            f"# DATABASE_URL=postgresql://postgres@localhost:5432/{answers['package_name']}"
         )
-    path = root / ".env"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     path.chmod(0o600)
 
 
-def write_answers(context: Context, root: Path) -> None:
-    text = json.dumps(recorded_answers(context), indent=2, ensure_ascii=False)
+def write_answers(context: Context, answers: Context, root: Path) -> None:
+    text = json.dumps(recorded_answers(context, answers), indent=2, ensure_ascii=False)
     (root / ANSWERS_FILE).write_text(text + "\n", encoding="utf-8")
 
 
-def next_steps(context: Context, where: str | None = None) -> str:
-    """The commands that take a new project to a running app; ``where`` is its path."""
-    pkg = context["package_name"]
+def next_steps(answers: Context, where: str | None = None) -> str:
+    """The commands that take a new project to a running app; ``where`` is its path.
+
+    ``answers`` are the effective ones: switched-off options are off.
+    """
+    pkg = answers["package_name"]
     steps = [
-        f"cd {where or context['project_slug']}",
+        f"cd {where or answers['project_slug']}",
         "python -m venv .venv && . .venv/bin/activate",
         'pip install -e ".[dev]"',
     ]
-    if uses_migrate(context):
+    if answers["use_migrate"]:
         steps.append(f"flask --app {pkg} db upgrade")
-    elif context["use_sqlalchemy"]:
+    elif answers["use_sqlalchemy"]:
         steps.append(f"flask --app {pkg} init-db")
     steps += ["python -m pytest", f"flask --app {pkg} run --debug"]
     return "Next steps:\n" + "\n".join(f"  {step}" for step in steps)
 
 
+def finish(context: Context, spec: Context, template: Path, root: Path) -> Context:
+    """Everything this hook does to the project rendered at ``root``; the answers.
+
+    ``spec`` is cookiecutter.json as cookiecutter read it; the answers returned are
+    the effective ones, with switched-off options off.
+    """
+    rules = load_hook_module(template, "pre_gen_project")
+    answers = rules.effective(context, spec)
+    prune(root, paths_to_prune(answers, rules))
+    if answers["layout"] == "single":
+        load_hook_module(template, "single_layout").make_single_layout(
+            root, answers["package_name"]
+        )
+    write_env(answers, root)
+    write_answers(context, answers, root)
+    return answers
+
+
 def main() -> int:
-    context = json.loads(CONTEXT_JSON)
-    root = Path.cwd()
-    prune(context, root)
-    write_env(context, root)
-    write_answers(context, root)
-    print(next_steps(context))
+    context, spec = json.loads(CONTEXT_JSON), json.loads(SPEC_JSON)
+    answers = finish(context, spec, Path(TEMPLATE_DIR), Path.cwd())
+    print(next_steps(answers))
     return 0
 
 

@@ -17,17 +17,89 @@ from collections.abc import Mapping
 from typing import Any
 
 CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
+SPEC_JSON = r"""{{ _cookiecutter | tojson }}"""
 # Everything below reaches Python verbatim: {% raw %}
 
-CHOICES: dict[str, tuple[str, ...]] = {
-    "python_version": ("3.11", "3.12", "3.13"),
-    "layout": ("blueprints", "single"),
-    "database": ("sqlite", "postgresql"),
-    "deployment": ("gunicorn-nginx", "none"),
-    "license": ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary"),
+# cookiecutter.json declares every key: a list is a choice (the first is the default),
+# a JSON boolean is a boolean, a string is free text. What JSON cannot say lives in the
+# tables below, which the post hook, the CLI and the README's options table read too.
+
+# A key that only means something when other answers hold; otherwise it is switched
+# off, and recorded as off (false, or null for a choice).
+REQUIRES: dict[str, dict[str, object]] = {
+    "database": {"use_sqlalchemy": True},
+    "use_migrate": {"use_sqlalchemy": True},
 }
-BOOLEANS: tuple[str, ...] = ("use_sqlalchemy", "use_migrate", "use_github_actions")
-FREE_TEXT: tuple[str, ...] = ("description", "author_name", "author_email", "version")
+# Paths of a project that exist only when their answers hold, after REQUIRES has
+# switched off what it must. "{pkg}" is the package name. A list means any of.
+PATHS: dict[str, dict[str, object]] = {
+    "{pkg}/orm.py": {"use_sqlalchemy": True},
+    "{pkg}/notes": {"use_sqlalchemy": True},
+    "{pkg}/templates/notes": {"use_sqlalchemy": True},
+    "tests/test_notes.py": {"use_sqlalchemy": True},
+    "tests/test_database.py": {"use_sqlalchemy": True},
+    "migrations": {"use_migrate": True},
+    "tests/test_migrations.py": {"use_migrate": True},
+    "deploy": {"deployment": "gunicorn-nginx"},
+    "tests/test_deploy_config.py": {"deployment": "gunicorn-nginx"},
+    "LICENSE": {"license": ["MIT", "BSD-3-Clause", "Apache-2.0"]},
+    ".github": {"use_github_actions": True},
+}
+# Longer help than the prompt in cookiecutter.json, for `flaskcutter options` and the
+# README's options table.
+HELP: dict[str, str] = {
+    "project_slug": "directory and distribution name: lowercase letters, digits, single dashes, at most 40",
+    "package_name": "import name; not a keyword, a standard-library module or a dependency",
+    "python_version": "the oldest Python the project supports",
+    "layout": "`blueprints` (app factory, one blueprint per feature) or `single` (one module)",
+    "use_sqlalchemy": "Flask-SQLAlchemy with a `notes` feature: model, page and JSON resource",
+    "database": "the backend: SQLite, or PostgreSQL through psycopg 3",
+    "use_migrate": "Flask-Migrate with `migrations/` and a first revision",
+    "deployment": "Gunicorn, Nginx and systemd files under `deploy/`, or none",
+    "use_github_actions": "a CI workflow (with a PostgreSQL service when needed)",
+}
+
+
+def kind(spec: Mapping[str, Any], key: str) -> str:
+    """``choice``, ``boolean`` or ``text``, from the key's value in cookiecutter.json."""
+    value = spec.get(key)
+    if isinstance(value, list):
+        return "choice"
+    return "boolean" if isinstance(value, bool) else "text"
+
+
+def free_text_keys(spec: Mapping[str, Any]) -> list[str]:
+    """The text keys without rules of their own: description, author, version, ..."""
+    return [
+        key
+        for key in spec
+        if kind(spec, key) == "text" and key not in NAME_KEYS and not key.startswith("_")
+    ]
+
+
+def holds(condition: Mapping[str, object], answers: Mapping[str, Any]) -> bool:
+    """Whether every ``key: value`` (a list: any of) of a table row holds."""
+    return all(
+        answers.get(key) in (want if isinstance(want, list) else [want])
+        for key, want in condition.items()
+    )
+
+
+def switched_off(answers: Mapping[str, Any]) -> list[str]:
+    """The keys that REQUIRES switches off for these answers."""
+    return [key for key, condition in REQUIRES.items() if not holds(condition, answers)]
+
+
+def effective(answers: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers as they take effect: switched-off keys are false, or null for a choice."""
+    result = dict(answers)
+    for key in switched_off(answers):
+        result[key] = None if kind(spec, key) == "choice" else False
+    return result
+
+
+# Keys with rules of their own; every other text key is free text.
+NAME_KEYS: tuple[str, ...] = ("project_name", "project_slug", "package_name")
 
 MAX_NAME_LENGTH = 40
 MAX_TITLE_LENGTH = 100
@@ -162,35 +234,45 @@ def check_free_text(key: str, value: object) -> str | None:
     return None
 
 
-def validate(context: Mapping[str, Any]) -> list[str]:
-    """Return one message per broken rule; an empty list means the answers are valid."""
+def validate(context: Mapping[str, Any], spec: Mapping[str, Any]) -> list[str]:
+    """Return one message per broken rule; an empty list means the answers are valid.
+
+    ``spec`` is cookiecutter.json (the hook gets it from cookiecutter's context); it
+    says which keys are choices and booleans, so a key added there is checked here.
+    """
     errors = [
         check_project_name(context.get("project_name")),
         check_slug(context.get("project_slug")),
         check_package(context.get("package_name")),
     ]
-    errors += [check_free_text(key, context.get(key, "")) for key in FREE_TEXT]
-    for key, allowed in CHOICES.items():
-        value = context.get(key, allowed[0])
-        if value not in allowed:
-            errors.append(f"{key} {_show(value)} is invalid: choose one of {', '.join(allowed)}")
-    for key in BOOLEANS:
-        value = context.get(key, True)
-        if not isinstance(value, bool):
+    errors += [check_free_text(key, context.get(key, "")) for key in free_text_keys(spec)]
+    off = switched_off(context)
+    for key, declared in spec.items():
+        if key.startswith("_") or key not in context:
+            continue
+        value = context[key]
+        if key in off and value is None:
+            continue  # recorded as off by an earlier run
+        if kind(spec, key) == "choice" and value not in declared:
+            errors.append(f"{key} {_show(value)} is invalid: choose one of {', '.join(declared)}")
+        elif kind(spec, key) == "boolean" and not isinstance(value, bool):
             errors.append(f"{key} {_show(value)} is invalid: it must be true or false")
     return [error for error in errors if error]
 
 
 def notices(context: Mapping[str, Any]) -> list[str]:
-    """Return one-line notes about options that another answer switches off."""
-    if context.get("use_sqlalchemy") is False and context.get("use_migrate") is True:
-        return ["note: use_sqlalchemy is false, so migrations (use_migrate) are off"]
-    return []
+    """One-line notes about options that another answer switches off."""
+    notes = []
+    for key in switched_off(context):
+        if context.get(key) is True:
+            needs = ", ".join(f"{k}={json.dumps(v)}" for k, v in REQUIRES[key].items())
+            notes.append(f"note: {key} is off: it needs {needs}")
+    return notes
 
 
 def main() -> int:
     context = json.loads(CONTEXT_JSON)
-    errors = validate(context)
+    errors = validate(context, json.loads(SPEC_JSON))
     if errors:
         # Cookiecutter prints its own line after ours; the first line is the one to read.
         print(f"error: {errors[0]}", file=sys.stderr)

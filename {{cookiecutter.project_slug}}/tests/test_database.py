@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -58,20 +60,33 @@ def test_healthz_checks_the_database(client: FlaskClient) -> None:
     assert response.get_json() == {"status": "ok"}
 
 
-def test_healthz_is_503_when_database_is_unreachable(
-    monkeypatch: pytest.MonkeyPatch, tmp_path
-) -> None:
+def test_healthz_is_503_when_database_is_unreachable(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-dir" / "db.sqlite"
-    monkeypatch.setenv("TEST_DATABASE_URL", f"sqlite:///{missing}")
-    response = create_app("testing").test_client().get("/healthz")
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"})
+    response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "unavailable", "database": "unreachable"}
-{%- if not cookiecutter.use_migrate %}
 
 
-def test_init_db_creates_the_tables(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    monkeypatch.setenv("TEST_DATABASE_URL", f"sqlite:///{tmp_path / 'init.sqlite'}")
-    app = create_app("testing")
+def test_test_config_overrides_the_database_url(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'given.sqlite'}"
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == url
+{%- if cookiecutter.use_migrate %}
+
+
+def test_init_db_points_to_the_migrations(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'init.sqlite'}"
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code != 0
+    assert "flask db upgrade" in result.output
+{%- else %}
+
+
+def test_init_db_creates_the_tables(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'init.sqlite'}"
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
     result = app.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
     with app.app_context():

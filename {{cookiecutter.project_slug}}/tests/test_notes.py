@@ -1,4 +1,4 @@
-"""The Note model and its REST resource under /api/notes."""
+"""The notes feature: the Note model, its page and its resource under /api/notes."""
 
 from __future__ import annotations
 
@@ -42,10 +42,14 @@ def test_list_is_newest_first(client: FlaskClient) -> None:
     assert ids == [second["id"], first["id"]]
 
 
-def test_index_page_shows_notes(client: FlaskClient) -> None:
+def test_notes_page_shows_notes_escaped(client: FlaskClient) -> None:
     create(client, title="<b>Visible</b>")
-    page = client.get("/").data
+    page = client.get("/notes/").data
     assert b"&lt;b&gt;Visible&lt;/b&gt;" in page
+
+
+def test_index_links_to_the_notes_page(client: FlaskClient) -> None:
+    assert b'href="/notes/"' in client.get("/").data
 
 
 def test_delete_removes_note(client: FlaskClient) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, request
 from flask.testing import FlaskClient
 
+from {{ cookiecutter.package_name }} import create_app
+
 
 def test_index_renders_html_page_with_stylesheet(client: FlaskClient) -> None:
     response = client.get("/")
@@ -58,9 +60,10 @@ def test_unknown_page_gets_html_404(client: FlaskClient) -> None:
 
 
 def test_unknown_api_path_gets_json_404(client: FlaskClient) -> None:
-    response = client.get("/api/no-such-thing")
-    assert response.status_code == 404
-    assert response.get_json()["status"] == 404
+    for path in ("/api/no-such-thing", "/api"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response.get_json()["status"] == 404
 
 
 def test_wrong_method_on_api_gets_json_405(client: FlaskClient) -> None:
@@ -76,6 +79,12 @@ def test_security_headers_on_every_response(client: FlaskClient) -> None:
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def test_test_config_overrides_settings() -> None:
+    app = create_app("testing", {"MAX_CONTENT_LENGTH": 10, "APP_NAME": "Other"})
+    assert app.config["MAX_CONTENT_LENGTH"] == 10
+    assert b"Other" in app.test_client().get("/").data
 
 
 def test_body_over_max_content_length_is_rejected(app: Flask) -> None:

@@ -2,41 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Flask
 
 from . import commands, errors, security
 from .api import bp as api_bp
-from .config import ConfigError, load_config{% if cookiecutter.use_sqlalchemy %}, normalise_database_url{% endif %}
-{%- if cookiecutter.use_sqlalchemy %}
-from .extensions import db
-from .extensions import init_app as init_extensions
-{%- endif %}
+from .config import API_PREFIX, ConfigError, load_config
 from .main import bp as main_bp
 {%- if cookiecutter.use_sqlalchemy %}
-from .models import Note
+from .notes import Note as Note
+from .notes import api_bp as notes_api_bp
+from .notes import bp as notes_bp
+from .orm import db as db
+from .orm import init_app as init_orm
+from .orm import normalise_database_url as normalise_database_url
 {%- endif %}
 
-__all__ = [
-    "ConfigError",
-    "create_app",
-{%- if cookiecutter.use_sqlalchemy %}
-    "Note",
-    "db",
-    "normalise_database_url",
-{%- endif %}
-]
+__all__ = ["ConfigError", "create_app"]
 
 
-def create_app(config_name: str | None = None) -> Flask:
-    """Build the app for ``config_name``, else $FLASK_CONFIG, else "development"."""
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(
+    config_name: str | None = None, test_config: Mapping[str, Any] | None = None
+) -> Flask:
+    """Build the app for ``config_name`` (else $FLASK_CONFIG, else "development").
+
+    ``test_config`` overrides settings after the config class has loaded, as in
+    Flask's tutorial: tests pass a mapping instead of patching the environment.
+    """
+    app = Flask(__name__)
     app.config.from_object(load_config(config_name))
-{%- if cookiecutter.use_sqlalchemy %}
-    init_extensions(app)
-{%- endif %}
+    if test_config is not None:
+        app.config.from_mapping(test_config)
     security.init_app(app)
     errors.init_app(app)
     commands.init_app(app)
     app.register_blueprint(main_bp)
-    app.register_blueprint(api_bp, url_prefix="/api")
+    app.register_blueprint(api_bp, url_prefix=API_PREFIX)
+{%- if cookiecutter.use_sqlalchemy %}
+    init_orm(app)
+    app.register_blueprint(notes_bp)
+    app.register_blueprint(notes_api_bp, url_prefix=f"{API_PREFIX}/notes")
+{%- endif %}
     return app

@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-{%- if cookiecutter.use_sqlalchemy %}
-from typing import Any
-{%- endif %}
 
-from flask import Blueprint{% if cookiecutter.use_sqlalchemy %}, abort, request{% endif %}
-{%- if cookiecutter.use_sqlalchemy %}
-from sqlalchemy import select
-
-from ..extensions import db
-from ..models import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, Note
-{%- endif %}
+from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
@@ -25,58 +16,6 @@ async def ping() -> dict[str, str]:
     return {"ping": "pong"}
 
 
-@bp.get("/hello/<name>")
-def hello(name: str) -> dict[str, str]:
+@bp.get("/hello/<name>", endpoint="hello")
+def hello_json(name: str) -> dict[str, str]:
     return {"message": f"Hello, {name}!"}
-{%- if cookiecutter.use_sqlalchemy %}
-
-
-def note_errors(payload: dict[str, Any]) -> dict[str, str]:
-    """Return a message per invalid field of a new note."""
-    errors = {}
-    title = payload.get("title")
-    if not isinstance(title, str) or not title.strip():
-        errors["title"] = "required, a non-empty string"
-    elif len(title) > TITLE_MAX_LENGTH:
-        errors["title"] = f"at most {TITLE_MAX_LENGTH} characters"
-    body = payload.get("body", "")
-    if not isinstance(body, str):
-        errors["body"] = "must be a string"
-    elif len(body) > BODY_MAX_LENGTH:
-        errors["body"] = f"at most {BODY_MAX_LENGTH} characters"
-    return errors
-
-
-@bp.get("/notes")
-def list_notes() -> dict[str, list[dict[str, Any]]]:
-    query = select(Note).order_by(Note.created_at.desc(), Note.id.desc())
-    return {"notes": [note.to_dict() for note in db.session.scalars(query)]}
-
-
-@bp.post("/notes")
-def create_note() -> tuple[dict[str, Any], int]:
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        abort(400, description="The body must be a JSON object.")
-    errors = note_errors(payload)
-    if errors:
-        message = "The note is invalid."
-        body = {"error": "Unprocessable Content", "message": message, "status": 422}
-        return {**body, "fields": errors}, 422
-    note = Note(title=payload["title"].strip(), body=payload.get("body", ""))
-    db.session.add(note)
-    db.session.commit()
-    return note.to_dict(), 201
-
-
-@bp.get("/notes/<int:note_id>")
-def get_note(note_id: int) -> dict[str, Any]:
-    return db.get_or_404(Note, note_id).to_dict()
-
-
-@bp.delete("/notes/<int:note_id>")
-def delete_note(note_id: int) -> tuple[str, int]:
-    db.session.delete(db.get_or_404(Note, note_id))
-    db.session.commit()
-    return "", 204
-{%- endif %}

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-{%- if cookiecutter.use_sqlalchemy %}
-from sqlalchemy import select, text
-from sqlalchemy.exc import SQLAlchemyError
+from collections.abc import Callable
 
-from ..extensions import db
-from ..models import Note
-{%- endif %}
+from flask import Blueprint, current_app, render_template
 
 bp = Blueprint("main", __name__)
+
+# A health check returns None when its part works, else a short reason; each feature
+# that depends on a service registers one at set-up (see orm.py).
+HealthCheck = Callable[[], "str | None"]
 
 
 @bp.get("/")
 def index() -> str:
-{%- if cookiecutter.use_sqlalchemy %}
-    query = select(Note).order_by(Note.created_at.desc(), Note.id.desc()).limit(20)
-    return render_template("notes.html", notes=db.session.scalars(query).all())
-{%- else %}
-    return render_template("index.html")
-{%- endif %}
+    # Every other blueprint with a page of its own gets a link, added ones included.
+    features = [
+        name
+        for name in current_app.blueprints
+        if name != "main" and f"{name}.index" in current_app.view_functions
+    ]
+    return render_template("index.html", features=features)
 
 
 @bp.get("/hello/<name>")
@@ -32,11 +32,8 @@ def hello(name: str) -> str:
 
 @bp.get("/healthz")
 def healthz() -> tuple[dict[str, str], int]:
-{%- if cookiecutter.use_sqlalchemy %}
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
-        return {"status": "unavailable", "database": "unreachable"}, 503
-{%- endif %}
+    checks: dict[str, HealthCheck] = current_app.extensions.get("health_checks", {})
+    problems = {name: reason for name, check in checks.items() if (reason := check())}
+    if problems:
+        return {"status": "unavailable", **problems}, 503
     return {"status": "ok"}, 200

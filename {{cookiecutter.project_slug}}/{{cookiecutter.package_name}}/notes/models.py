@@ -1,4 +1,4 @@
-"""Database models. They import only ``extensions``, so there is no import cycle."""
+"""The Note model. It imports only the database module, so there is no import cycle."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .extensions import db
+from ..orm import db
 
 TITLE_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 10_000

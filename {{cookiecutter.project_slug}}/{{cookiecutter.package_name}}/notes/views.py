@@ -1,0 +1,17 @@
+"""The notes page: the latest notes, newest first."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from sqlalchemy import select
+
+from ..orm import db
+from .models import Note
+
+bp = Blueprint("notes", __name__, url_prefix="/notes")
+
+
+@bp.get("/", endpoint="index")
+def notes_page() -> str:
+    query = select(Note).order_by(Note.created_at.desc(), Note.id.desc()).limit(20)
+    return render_template("notes/index.html", notes=db.session.scalars(query).all())

@@ -1,0 +1,89 @@
+"""The database: Flask-SQLAlchemy, its settings, `init-db` and the health check."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase
+
+from .config import ConfigError
+
+# Named constraints keep migrations deterministic and let SQLite batch mode drop them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def normalise_database_url(url: str) -> str:
+    """Point every PostgreSQL URL at the psycopg 3 driver that the project installs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def database_url(config_name: str) -> str:
+    """TEST_DATABASE_URL under testing, else DATABASE_URL, else a local SQLite file."""
+    if config_name == "testing":
+        return os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    url = os.environ.get("DATABASE_URL", "")
+    if not url and config_name == "production":
+        raise ConfigError("DATABASE_URL must be set in production")
+    # Relative SQLite paths live in the instance folder (Flask-SQLAlchemy 3).
+    return url or "sqlite:///{{ cookiecutter.package_name }}.sqlite"
+
+
+def database_problem() -> str | None:
+    """The health check: None when the database answers, else a short reason."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return "unreachable"
+    return None
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create the database tables that do not exist yet (projects without migrations)."""
+    if "migrate" in current_app.extensions:
+        raise click.UsageError("this project has migrations: run `flask db upgrade`")
+    db.create_all()
+    click.echo("Initialised the database.")
+
+
+def init_app(app: Flask) -> None:
+    if "SQLALCHEMY_DATABASE_URI" not in app.config:
+        url = database_url(app.config["CONFIG_NAME"])
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # pre_ping replaces connections that a PostgreSQL restart has closed.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    db.init_app(app)
+    app.cli.add_command(init_db_command)
+    app.extensions.setdefault("health_checks", {})["database"] = database_problem
+{%- if cookiecutter.use_migrate %}
+    # Imported here: only projects with migrations install Flask-Migrate. Batch mode
+    # lets later migrations ALTER tables on SQLite, which cannot do it in place.
+    from flask_migrate import Migrate
+
+    Migrate(app, db, render_as_batch=True)
+{%- endif %}
