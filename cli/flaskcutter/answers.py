@@ -1,12 +1,13 @@
 """Answers in layers (defaults < preset < flags < prompts), each remembering its source.
 
 Knowing where a value came from lets an error say "from preset team.toml" or "from
---layout", and lets the migrations rule tell an explicit contradiction (refused) from
-a default that another answer switches off (a notice).
+--layout", and lets the template's REQUIRES table tell an explicit contradiction
+(refused) from a default that another answer switches off (a notice).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -88,7 +89,7 @@ class Answers:
         wanted = set(keys) if keys is not None else None
         messages, failed = [], set()
         # validate() reports each key as "<key> <value> is ...", names before the rest.
-        for message in self.template.rules.validate(self.values()):
+        for message in self.template.validate(self.values()):
             key = message.split(" ", 1)[0]
             derived_from_failed = key in DERIVED and DERIVED[key] in failed
             failed.add(key)
@@ -98,28 +99,42 @@ class Answers:
                 messages.append(message + self.origin(key))
         return messages
 
-    def settle_migrations(self) -> list[str]:
-        """Switch migrations off when SQLAlchemy is off; refuse it when both were asked for.
+    def settle(self) -> list[str]:
+        """Switch off what the template's REQUIRES table rules out; refuse contradictions.
 
-        An explicit ``use_migrate=true`` at the same or a higher layer than
-        ``use_sqlalchemy=false`` is a contradiction (``--db none --migrate``). A lower
-        one, such as the default or a team preset under ``--db none``, just gives way.
+        An option that was asked for explicitly (``use_migrate=true``) at the same or a
+        higher layer than the answer that rules it out (``use_sqlalchemy=false``) is a
+        contradiction, such as ``--db none --migrate``. A lower one, such as the default
+        or a team preset under ``--db none``, just gives way, with a notice.
         """
-        orm, migrate = self._given["use_sqlalchemy"], self._given["use_migrate"]
-        if orm.value is not False or migrate.value is not True:
-            return []
-        if migrate.layer > DEFAULT and migrate.layer >= orm.layer:
-            raise InputError(
-                f"use_migrate=true ({migrate.source}) contradicts use_sqlalchemy=false "
-                f"({orm.source}): migrations need SQLAlchemy; drop one of them"
-            )
-        notes = list(self.template.rules.notices(self.values()))
-        self._given["use_migrate"] = Given(False, f"switched off by {orm.source}", migrate.layer)
+        values = self.values()
+        notes = list(self.template.rules.notices(values))
+        settled = self.template.effective(values)
+        for key in self.template.rules.switched_off(values):
+            given = self._given[key]
+            if settled[key] == given.value:
+                continue
+            blockers = [
+                self._given[other]
+                for other, want in self.template.requires(key).items()
+                if not self.template.rules.holds({other: want}, values)
+            ]
+            blocker = max(blockers, key=lambda item: item.layer)
+            if given.layer > DEFAULT and given.layer >= blocker.layer:
+                needs = ", ".join(
+                    f"{other}={json.dumps(want)}"
+                    for other, want in self.template.requires(key).items()
+                )
+                raise InputError(
+                    f"{key}={json.dumps(given.value)} ({given.source}) contradicts "
+                    f"{blocker.source}: {key} needs {needs}; drop one of them"
+                )
+            self._given[key] = Given(settled[key], f"switched off by {blocker.source}", given.layer)
         return notes
 
     def check(self) -> list[str]:
         """Settle the option combination, then refuse anything the rules reject."""
-        notes = self.settle_migrations()
+        notes = self.settle()
         errors = self.errors()
         if errors:
             raise InputError("\n".join(errors))
@@ -158,7 +173,29 @@ def catalog(template: Template) -> dict[str, dict[str, Any]]:
             "choices": list(template.choices(key)) or None,
             "derived_from": DERIVED.get(key),
             "git_config": AUTHOR_SETTINGS.get(key),
-            "help": template.prompt(key),
+            "requires": template.requires(key) or None,
+            "help": template.help(key),
         }
         for key in template.keys
     }
+
+
+def catalog_rows(keys: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    """(key, default, choices, meaning) per key, for the table and the README."""
+    rows = []
+    for key, info in keys.items():
+        default = json.dumps(info["default"]) if info["kind"] == "boolean" else info["default"]
+        if info["git_config"]:
+            default = f"git {info['git_config']}, else {default}"
+        if info["choices"]:
+            choices = ", ".join(info["choices"])
+        elif info["derived_from"]:
+            choices = f"derived from {info['derived_from']}"
+        else:
+            choices = "true, false" if info["kind"] == "boolean" else "text"
+        meaning = info["help"]
+        if info["requires"]:
+            needs = ", ".join(f"{k}={json.dumps(v)}" for k, v in info["requires"].items())
+            meaning += f" (needs {needs})"
+        rows.append((key, str(default), choices, meaning))
+    return rows

@@ -24,13 +24,15 @@ class TemplateChoice(click.ParamType):
 
     name = "choice"
 
-    def __init__(self, key: str, extra: tuple[str, ...] = ()) -> None:
+    def __init__(self, key: str | None, extra: tuple[str, ...] = ()) -> None:
         self.key, self.extra = key, extra
 
     def values(self) -> tuple[str, ...]:
         from .errors import FlaskcutterError
         from .template import load_template
 
+        if self.key is None:
+            return self.extra
         try:
             return (*load_template().choices(self.key), *self.extra)
         except FlaskcutterError:
@@ -43,6 +45,50 @@ class TemplateChoice(click.ParamType):
         self, ctx: click.Context, param: click.Parameter, incomplete: str
     ) -> list[CompletionItem]:
         return [CompletionItem(value) for value in self.values() if value.startswith(incomplete)]
+
+
+# Shortcut flags, one row each: the flag, its help, and the answers each value sets.
+# A key name instead of a mapping passes the value on to that key, with the template's
+# choices. Everything else is reachable with --set KEY=VALUE.
+SHORTCUTS: dict[str, tuple[str, str | dict[Any, dict[str, Any]]]] = {
+    "--layout": ("Project layout.", "layout"),
+    "--db": (
+        "Database through Flask-SQLAlchemy, or none.",
+        {
+            "sqlite": {"use_sqlalchemy": True, "database": "sqlite"},
+            "postgresql": {"use_sqlalchemy": True, "database": "postgresql"},
+            "none": {"use_sqlalchemy": False},
+        },
+    ),
+    "--migrate/--no-migrate": (
+        "Flask-Migrate with a first migration.",
+        {True: {"use_migrate": True}, False: {"use_migrate": False}},
+    ),
+    "--deploy/--no-deploy": (
+        "Gunicorn, Nginx and systemd files in deploy/.",
+        {True: {"deployment": "gunicorn-nginx"}, False: {"deployment": "none"}},
+    ),
+}
+
+
+def shortcut_name(flag: str) -> str:
+    """The click parameter name of a SHORTCUTS flag: ``--no-x`` pairs are ``x``."""
+    return flag.split("/")[0].removeprefix("--").replace("-", "_")
+
+
+def shortcut_options(command: Any) -> Any:
+    """Add one click option per SHORTCUTS row to ``command``."""
+    for flag, (text, target) in reversed(SHORTCUTS.items()):
+        name = shortcut_name(flag)
+        if "/" in flag:
+            option = click.option(flag, name, default=None, help=text)
+        elif isinstance(target, str):
+            option = click.option(flag, name, type=TemplateChoice(target), help=text)
+        else:
+            choices = TemplateChoice(None, tuple(target))
+            option = click.option(flag, name, type=choices, help=text)
+        command = option(command)
+    return command
 
 
 def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
@@ -85,16 +131,7 @@ def main() -> None:
     default=Path(),
     help="Where to create the project directory (created if missing).  [default: .]",
 )
-@click.option("--layout", type=TemplateChoice("layout"), help="Project layout.")
-@click.option(
-    "--db",
-    type=TemplateChoice("database", extra=("none",)),
-    help="Database through Flask-SQLAlchemy, or none.",
-)
-@click.option("--migrate/--no-migrate", default=None, help="Flask-Migrate with a first migration.")
-@click.option(
-    "--deploy/--no-deploy", default=None, help="Gunicorn, Nginx and systemd files in deploy/."
-)
+@shortcut_options
 @click.option(
     "--set",
     "sets",
@@ -122,37 +159,43 @@ def new(**options: Any) -> None:
     """Create a Flask project named NAME (its directory and package derive from it)."""
     from .newproject import NewOptions, run
 
-    run(NewOptions(**options))
+    shortcuts = tuple(
+        (flag, options.pop(shortcut_name(flag)))
+        for flag in SHORTCUTS
+        if options.get(shortcut_name(flag)) is not None
+    )
+    for flag in SHORTCUTS:
+        options.pop(shortcut_name(flag), None)
+    run(NewOptions(shortcuts=shortcuts, **options))
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def options(as_json: bool) -> None:
+@click.option("--markdown", is_flag=True, help="Print the README's options table (Markdown).")
+def options(as_json: bool, markdown: bool) -> None:
     """List every template answer with its choices, default and meaning."""
     import json
 
-    from .answers import catalog
+    from .answers import catalog, catalog_rows
     from .template import load_template
 
     keys = catalog(load_template())
     if as_json:
         click.echo(json.dumps(keys, indent=2, ensure_ascii=False))
         return
+    rows = catalog_rows(keys)
+    if markdown:
+        click.echo("| key | default | choices | meaning |\n| --- | --- | --- | --- |")
+        for row in rows:
+            key, default, choices, meaning = row
+            click.echo(f"| `{key}` | `{default}` | {choices} | {meaning} |")
+        return
     from rich.console import Console
     from rich.table import Table
 
     table = Table("key", "default", "choices", "meaning", box=None, header_style="bold")
-    for key, info in keys.items():
-        default = json.dumps(info["default"]) if info["kind"] == "boolean" else info["default"]
-        if info["git_config"]:
-            default = f"git {info['git_config']}, else {default}"
-        if info["choices"]:
-            choices = ", ".join(info["choices"])
-        elif info["derived_from"]:
-            choices = f"derived from {info['derived_from']}"
-        else:
-            choices = "true, false" if info["kind"] == "boolean" else "text"
-        table.add_row(key, str(default), choices, info["help"])
+    for row in rows:
+        table.add_row(*row)
     console = Console(highlight=False)
     console.print(table)
     console.print("Give any of them with --set KEY=VALUE or in a --preset TOML file.")

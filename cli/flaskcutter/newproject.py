@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,10 +23,7 @@ from .template import Template, load_template
 class NewOptions:
     name: str | None = None
     output_dir: Path = Path()
-    layout: str | None = None
-    db: str | None = None
-    migrate: bool | None = None
-    deploy: bool | None = None
+    shortcuts: tuple[tuple[str, Any], ...] = ()  # (flag, value) of cli.SHORTCUTS
     sets: tuple[str, ...] = ()
     preset: Path | None = None
     no_input: bool = False
@@ -41,28 +39,34 @@ def flag_answers(opts: NewOptions, template: Template) -> list[tuple[str, Any, s
     items = [(*parse_set(item, template), f"--set {printable(item)}") for item in opts.sets]
     if opts.name is not None:
         items.append(("project_name", opts.name, f"NAME {printable(repr(opts.name))}"))
-    if opts.layout is not None:
-        items.append(("layout", opts.layout, f"--layout {printable(opts.layout)}"))
-    if opts.db is not None:
-        allowed = (*template.choices("database"), "none")
-        if opts.db not in allowed:
-            raise InputError(
-                f"--db {printable(repr(opts.db))} is invalid: choose one of {', '.join(allowed)}"
-            )
-        items.append(("use_sqlalchemy", opts.db != "none", f"--db {opts.db}"))
-        if opts.db != "none":
-            items.append(("database", opts.db, f"--db {opts.db}"))
-    if opts.migrate is not None:
-        items.append(("use_migrate", opts.migrate, "--migrate" if opts.migrate else "--no-migrate"))
-    if opts.deploy is not None:
-        deployment = "gunicorn-nginx" if opts.deploy else "none"
-        items.append(("deployment", deployment, "--deploy" if opts.deploy else "--no-deploy"))
+    for flag, value in opts.shortcuts:
+        items += shortcut_answers(flag, value)
     seen: dict[str, tuple[Any, str]] = {}
     for key, value, source in items:
         if key in seen and seen[key][0] != value:
             raise InputError(f"{source} contradicts {seen[key][1]} ({key})")
         seen.setdefault(key, (value, source))
     return items
+
+
+def shortcut_answers(flag: str, value: Any) -> list[tuple[str, Any, str]]:
+    """(key, value, source) for one shortcut flag, from its row in cli.SHORTCUTS."""
+    from .cli import SHORTCUTS
+
+    target = SHORTCUTS[flag][1]
+    if "/" in flag:  # --x/--no-x
+        on, off = flag.split("/")
+        source = on if value else off
+    else:
+        source = f"{flag} {printable(str(value))}"
+    if isinstance(target, str):
+        return [(target, value, source)]
+    if value not in target:
+        raise InputError(
+            f"{flag} {printable(repr(value))} is invalid: choose one of "
+            f"{', '.join(map(str, target))}"
+        )
+    return [(key, answer, source) for key, answer in target[value].items()]
 
 
 def target_problem(answers: Answers, output_dir: Path) -> str | None:
@@ -106,12 +110,15 @@ def decide_git(flag: bool | None, notes: list[str]) -> bool:
     return False
 
 
-def describe(values: Mapping[str, Any]) -> str:
-    if not values["use_sqlalchemy"]:
-        database = "no database"
-    else:
-        database = values["database"] + (" + migrations" if values["use_migrate"] else "")
-    return f"{values['layout']} layout, {database}, deployment {values['deployment']}"
+def describe(template: Template, values: Mapping[str, Any]) -> str:
+    """A one-line summary: the layout, then every option that differs from its default."""
+    shown = [f"{values['layout']} layout"]
+    for key in template.keys:
+        if key == "layout" or template.kind(key) == "text":
+            continue
+        if values.get(key) != template.default(key):
+            shown.append(f"{key}={json.dumps(values.get(key))}")
+    return ", ".join(shown)
 
 
 def show_dry_run(
@@ -176,7 +183,7 @@ def report(
 ) -> None:
     where = output.display_path(target)
     if not opts.quiet:
-        click.echo(f"Created {where}/ ({describe(values)}).")
+        click.echo(f"Created {where}/ ({describe(template, values)}).")
         if use_git:
             click.echo("Initialised a git repository with one commit.")
     steps = output.next_steps(template.finish, values, target)

@@ -15,9 +15,6 @@ import click
 
 from .answers import DERIVED, PROMPT, Answers
 
-# Keys that only mean something when SQLAlchemy is on.
-NEEDS_DATABASE = ("database", "use_migrate")
-
 
 def stdin_is_interactive() -> bool:
     """Prompt only for a person at a terminal; pipes and CI imply --no-input."""
@@ -54,8 +51,8 @@ def ask_missing(answers: Answers, name_taken: Callable[[], str | None] = lambda:
     for key in answers.template.keys:
         if key in DERIVED or answers.is_explicit(key):
             continue
-        if key in NEEDS_DATABASE and answers.values().get("use_sqlalchemy") is False:
-            continue
+        if key in answers.template.rules.switched_off(answers.values()):
+            continue  # another answer rules it out (the template's REQUIRES table)
         # The offered default stays the pre-prompt one, never a rejected answer.
         given = answers.given(key)
         default = given.value if given else answers.template.default(key)

@@ -94,7 +94,7 @@ class Template:
 
     path: Path
     spec: dict[str, Any]
-    rules: ModuleType  # hooks/pre_gen_project.py: validate, notices, CHOICES, ...
+    rules: ModuleType  # hooks/pre_gen_project.py: validate, notices, REQUIRES, ...
 
     @functools.cached_property
     def finish(self) -> ModuleType:
@@ -108,15 +108,27 @@ class Template:
         return [key for key in self.spec if not key.startswith("_")]
 
     def kind(self, key: str) -> str:
-        """``choice``, ``boolean`` or ``text``."""
-        if key in self.rules.CHOICES:
-            return "choice"
-        if key in self.rules.BOOLEANS:
-            return "boolean"
-        return "text"
+        """``choice``, ``boolean`` or ``text``, as cookiecutter.json declares the key."""
+        return str(self.rules.kind(self.spec, key))
 
     def choices(self, key: str) -> tuple[str, ...]:
-        return tuple(self.rules.CHOICES.get(key, ()))
+        value = self.spec.get(key)
+        return tuple(value) if isinstance(value, list) else ()
+
+    def requires(self, key: str) -> dict[str, Any]:
+        """The answers ``key`` needs to mean anything (the pre hook's REQUIRES table)."""
+        return dict(self.rules.REQUIRES.get(key, {}))
+
+    def validate(self, answers: dict[str, Any]) -> list[str]:
+        return list(self.rules.validate(answers, self.spec))
+
+    def effective(self, answers: dict[str, Any]) -> dict[str, Any]:
+        """The answers with switched-off options off, as the project records them."""
+        return dict(self.rules.effective(answers, self.spec))
+
+    def help(self, key: str) -> str:
+        """The longer help of the pre hook's HELP table, else the prompt."""
+        return str(self.rules.HELP.get(key) or self.prompt(key))
 
     def default(self, key: str) -> Any:
         """The default answer: the first choice of a list, else the value itself."""
