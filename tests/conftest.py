@@ -7,6 +7,7 @@ with every dependency any combination needs.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -25,6 +26,15 @@ POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
 POSTGRES_ADMIN_URL = f"postgresql://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/postgres"
 
 Bake = Callable[..., Path]
+# cookiecutter.json, which types every key for the hooks' validate().
+SPEC: dict[str, Any] = json.loads((REPO / "cookiecutter.json").read_text(encoding="utf-8"))
+
+
+def validate(answers: Mapping[str, Any]) -> list[str]:
+    """The pre hook's rules, with the template's own cookiecutter.json."""
+    from hooks.pre_gen_project import validate as rules
+
+    return rules(answers, SPEC)
 
 
 def missing_service(reason: str) -> None:

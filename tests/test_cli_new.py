@@ -11,6 +11,8 @@ from flaskcutter.answers import slug_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hooks import pre_gen_project as rules
+
 from .cli_support import GIT_EMAIL, GIT_NAME, Sandbox, answers, copy_template, invoke, isolate
 from .conftest import REPO
 
@@ -239,8 +241,10 @@ def test_options_lists_every_key_with_choices_default_and_meaning() -> None:
         "choices": None,
         "derived_from": "project_name",
         "git_config": None,
-        "help": spec["__prompts__"]["project_slug"],
+        "requires": None,
+        "help": rules.HELP["project_slug"],
     }
+    assert listed["use_migrate"]["requires"] == {"use_sqlalchemy": True}
     assert listed["author_email"]["git_config"] == "user.email"
     table = invoke(["options"], COLUMNS="200")
     assert table.exit_code == 0

@@ -8,12 +8,20 @@ from typing import Any
 
 import pytest
 
-from hooks.post_gen_project import PRUNE_RULES, paths_to_prune, prune, recorded_answers
-from hooks.pre_gen_project import CHOICES, notices, validate
+from hooks import pre_gen_project as rules
+from hooks.post_gen_project import paths_to_prune, prune
+from hooks.pre_gen_project import effective, notices
 
 from .conftest import REPO, run
 
 pytestmark = pytest.mark.xdist_group("hooks")
+
+SPEC = json.loads((REPO / "cookiecutter.json").read_text(encoding="utf-8"))
+
+
+def validate(answers: dict[str, Any]) -> list[str]:
+    return rules.validate(answers, SPEC)
+
 
 VALID: dict[str, Any] = {
     "project_name": "My Flask App",
@@ -80,12 +88,6 @@ def test_defaults_are_valid() -> None:
     assert validate(VALID) == []
 
 
-def test_cookiecutter_json_choices_match_the_validation_table() -> None:
-    spec = json.loads((REPO / "cookiecutter.json").read_text())
-    for key, allowed in CHOICES.items():
-        assert tuple(spec[key]) == allowed, key
-
-
 @pytest.mark.parametrize(("slug", "rule"), BAD_SLUGS.items(), ids=repr)
 def test_bad_slug_is_refused_naming_value_and_rule(slug: str, rule: str) -> None:
     errors = validate(with_(project_slug=slug))
@@ -106,7 +108,7 @@ def test_bad_package_name_is_refused(package: str, rule: str) -> None:
 @pytest.mark.parametrize(("key", "value"), BAD_CHOICES.items())
 def test_value_outside_choices_is_refused(key: str, value: str) -> None:
     errors = validate(with_(**{key: value}))
-    assert errors == [f'{key} "{value}" is invalid: choose one of {", ".join(CHOICES[key])}']
+    assert errors == [f'{key} "{value}" is invalid: choose one of {", ".join(SPEC[key])}']
 
 
 @pytest.mark.parametrize("value", ["true", "yes", 1, None])
@@ -164,61 +166,52 @@ def test_long_value_is_shortened_in_message() -> None:
 def test_migrate_without_sqlalchemy_is_a_notice_not_an_error() -> None:
     answers = with_(use_sqlalchemy=False, use_migrate=True)
     assert validate(answers) == []
-    assert notices(answers) == [
-        "note: use_sqlalchemy is false, so migrations (use_migrate) are off"
-    ]
+    assert notices(answers) == ["note: use_migrate is off: it needs use_sqlalchemy=true"]
     assert notices(VALID) == []
 
 
-# The prune table ------------------------------------------------------------------
+def test_switched_off_options_take_effect_as_off() -> None:
+    lean = effective(with_(use_sqlalchemy=False), SPEC)
+    assert (lean["use_migrate"], lean["database"]) == (False, None)
+    assert validate(lean) == [], "an answers file records them so; it must stay valid"
+    assert effective(VALID, SPEC) == VALID
+
+
+# The conditional paths -------------------------------------------------------------
 
 
 def test_default_answers_prune_nothing() -> None:
-    assert paths_to_prune(VALID) == []
+    assert paths_to_prune(effective(VALID, SPEC), rules) == []
 
 
-def test_every_rule_fires_for_the_leanest_answers() -> None:
-    lean = with_(
-        layout="single",
-        use_sqlalchemy=False,
-        deployment="none",
-        license="Proprietary",
-        use_github_actions=False,
-    )
-    pruned = paths_to_prune(lean)
-    assert pruned[0] == "my_flask_app"
-    for path in ("migrations", "deploy", "LICENSE", ".github", "tests/test_notes.py"):
-        assert path in pruned
-    assert len(PRUNE_RULES) == 6
+def test_each_option_removes_its_own_paths_and_only_those() -> None:
+    # option off -> (paths that must go, paths that must stay)
+    cases = {
+        "use_sqlalchemy": (
+            {"use_sqlalchemy": False},
+            ["my_flask_app/orm.py", "migrations"],
+            ["deploy"],
+        ),
+        "use_migrate": ({"use_migrate": False}, ["migrations"], ["my_flask_app/orm.py"]),
+        "deployment": ({"deployment": "none"}, ["deploy"], ["migrations", "LICENSE"]),
+        "license": ({"license": "Proprietary"}, ["LICENSE"], ["deploy", ".github"]),
+        "use_github_actions": ({"use_github_actions": False}, [".github"], ["LICENSE"]),
+    }
+    wrong = {}
+    for name, (changes, gone, kept) in cases.items():
+        pruned = set(paths_to_prune(effective(with_(**changes), SPEC), rules))
+        if not set(gone) <= pruned or pruned & set(kept):
+            wrong[name] = sorted(pruned)
+    assert wrong == {}
 
 
-def test_migrations_go_with_sqlalchemy_even_if_use_migrate_is_on() -> None:
-    pruned = paths_to_prune(with_(use_sqlalchemy=False, use_migrate=True))
-    assert "migrations" in pruned
-    assert recorded_answers(with_(use_sqlalchemy=False))["use_migrate"] is False
-
-
-def test_prune_folds_single_layout_and_removes_paths(tmp_path: Path) -> None:
-    for path in (
-        "my_flask_app/__init__.py",
-        "my_flask_app/templates/index.html",
-        "my_flask_app/static/style.css",
-        "my_flask_app.py",
-        "migrations/env.py",
-        "LICENSE",
-    ):
+def test_prune_removes_files_and_folders(tmp_path: Path) -> None:
+    for path in ("my_flask_app/orm.py", "migrations/env.py", "LICENSE", "README.md"):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text("x")
-    prune(with_(layout="single", use_migrate=False), tmp_path)
+    prune(tmp_path, ["my_flask_app/orm.py", "migrations", "LICENSE", "no/such/path"])
     remaining = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
-    assert remaining == [
-        "LICENSE",
-        "my_flask_app.py",
-        "static",
-        "static/style.css",
-        "templates",
-        "templates/index.html",
-    ]
+    assert remaining == ["README.md", "my_flask_app"]
 
 
 # Plain cookiecutter ---------------------------------------------------------------
@@ -288,7 +281,7 @@ def test_quotes_in_answers_cannot_change_what_hooks_do(tmp_path: Path) -> None:
 def test_migrate_notice_from_plain_cookiecutter(tmp_path: Path) -> None:
     result = plain_cookiecutter(tmp_path, "use_sqlalchemy=false")
     assert result.returncode == 0, result.stderr
-    assert "migrations (use_migrate) are off" in result.stdout
+    assert "use_migrate is off: it needs use_sqlalchemy=true" in result.stdout
     assert not (tmp_path / "my-flask-app" / "migrations").exists()
 
 

@@ -25,10 +25,10 @@ from typing import Any
 import pytest
 from flaskcutter.errors import printable
 
-from hooks.pre_gen_project import BOOLEANS, validate
+from hooks.pre_gen_project import kind
 
 from .cli_support import Sandbox, assert_refused, invoke, isolate, script, snapshot
-from .conftest import run
+from .conftest import SPEC, run, validate
 from .hostile_support import (
     CANARY,
     CORPUS_DIR,
@@ -125,7 +125,7 @@ def test_cli_refuses_naming_value_and_rule_and_writes_nothing(
         named = [key for key in (attempt.field, *derived.get(attempt.field, ())) if key in line]
         assert named, line
         assert attempt.rule and attempt.rule in line, line
-        if attempt.field in BOOLEANS:  # refused by --set parsing, before the rules
+        if kind(SPEC, attempt.field) == "boolean":  # refused by --set parsing, before the rules
             assert printable(repr(value)) in line
         else:
             (expected, *_) = validate(context_for(CLI_BASE, attempt.field, value))

@@ -21,12 +21,14 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from hooks.pre_gen_project import FREE_TEXT, PROJECT_IMPORTS, SOFT_KEYWORDS, validate
+from hooks.pre_gen_project import PROJECT_IMPORTS, SOFT_KEYWORDS, free_text_keys
 from local_extensions import python_string
 
 from .cli_support import Sandbox, invoke, isolate
-from .conftest import run
+from .conftest import SPEC, run, validate
 from .hostile_support import DEFAULTS, attempts, context_for
+
+FREE_TEXT = tuple(free_text_keys(SPEC))
 
 NAME_KEYS = ("project_name", "project_slug", "package_name")
 # The keys a refusal may name: the one given, or a name derived from it.

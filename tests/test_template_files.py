@@ -1,8 +1,8 @@
-"""The template's own files: what cookiecutter renders and what it only copies.
+"""The template's own files: what cookiecutter renders, and what stays conditional.
 
-Files with no Jinja are listed in ``_copy_without_render`` so that cookiecutter does not
-compile them on every bake (benchmarks/RESULTS.md); Flask's HTML templates are listed
-because their Jinja belongs to Flask. This keeps that list honest in both directions.
+Only Flask's own Jinja files (``templates/``) and static files are copied without
+rendering; everything else is rendered, so a new plain file needs no list entry.
+Conditional content lives in whole files, declared in the pre hook's PATHS table.
 """
 
 from __future__ import annotations
@@ -11,35 +11,56 @@ import json
 import re
 from fnmatch import fnmatch
 
-import pytest
+from hooks.pre_gen_project import PATHS
 
 from .conftest import REPO
 
 TEMPLATE = REPO / "{{cookiecutter.project_slug}}"
-JINJA = re.compile(r"\{\{|\{%|\{#")
+PACKAGE = TEMPLATE / "{{cookiecutter.package_name}}"
+SPEC = json.loads((REPO / "cookiecutter.json").read_text(encoding="utf-8"))
 
 
 def copied_verbatim(relative: str) -> bool:
-    patterns = json.loads((REPO / "cookiecutter.json").read_text())["_copy_without_render"]
     # Cookiecutter matches paths relative to the project template, parents included.
     parts = relative.split("/")
     prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    patterns = SPEC["_copy_without_render"]
     return any(fnmatch(path, pattern) for path in prefixes for pattern in patterns)
 
 
-FILES = sorted(
-    str(path.relative_to(TEMPLATE))
-    for path in TEMPLATE.rglob("*")
-    if path.is_file() and "__pycache__" not in path.parts
-)
+def test_only_flasks_own_files_are_copied_without_rendering() -> None:
+    wrong = []
+    for path in TEMPLATE.rglob("*"):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        relative = str(path.relative_to(TEMPLATE))
+        flasks_own = relative.split("/")[1:2] in (["templates"], ["static"])
+        if copied_verbatim(relative) != flasks_own:
+            wrong.append(relative)
+    assert wrong == []
 
 
-@pytest.mark.parametrize("relative", FILES)
-def test_a_file_is_copied_verbatim_exactly_when_it_has_no_template_syntax(
-    relative: str,
-) -> None:
-    text = (TEMPLATE / relative).read_text(encoding="utf-8")
-    if "/templates/" in f"/{relative}":
-        assert copied_verbatim(relative), "Flask's own templates must never be rendered"
-    else:
-        assert copied_verbatim(relative) == (JINJA.search(text) is None)
+def test_every_conditional_path_exists_in_the_template() -> None:
+    # A misspelt row would silently keep what it should remove.
+    missing = [
+        path
+        for path in PATHS
+        if not (TEMPLATE / path.replace("{pkg}", "{{cookiecutter.package_name}}")).exists()
+    ]
+    assert missing == []
+
+
+def test_python_modules_of_the_package_hold_at_most_six_block_tags() -> None:
+    counts = {
+        str(path.relative_to(PACKAGE)): path.read_text(encoding="utf-8").count("{%")
+        for path in PACKAGE.rglob("*.py")
+    }
+    assert sum(counts.values()) <= 6, counts
+
+
+def test_the_template_holds_no_second_copy_of_the_app() -> None:
+    # The single layout is folded from the package by hooks/single_layout.py.
+    modules = list(TEMPLATE.glob("*.py")) + [
+        path for path in TEMPLATE.iterdir() if re.search(r"package_name.*\.py", path.name)
+    ]
+    assert modules == []
