@@ -8,8 +8,11 @@ through a single JSON line. What each option adds or removes is declared in
 from __future__ import annotations
 
 import json
+import os
+import re
 import secrets
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -78,15 +81,87 @@ def prune(context: Context, root: Path) -> None:
             path.unlink()
 
 
-def recorded_answers(context: Context) -> dict[str, Any]:
+def template_commit(template_dir: object) -> str | None:
+    """The git commit of a template checkout, when its template files are committed.
+
+    A checkout with uncommitted template changes has no commit that describes what was
+    rendered, and a wrong one would give `flaskcutter update` a wrong base.
+    """
+    if not isinstance(template_dir, str) or not template_dir or shutil.which("git") is None:
+        return None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+                ["git", "-C", template_dir, *args],  # noqa: S607 - git from PATH, as cookiecutter does
+                capture_output=True,
+                text=True,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                timeout=30,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    # Only the repository's own root: a template copied into some other repository
+    # (a venv inside a project, say) must not record that repository's commit.
+    top = git("rev-parse", "--show-toplevel")
+    if top is None or os.path.realpath(top) != os.path.realpath(template_dir):
+        return None
+    parts = ["cookiecutter.json", "local_extensions.py", "hooks", "{{cookiecutter.project_slug}}"]
+    if git("status", "--porcelain", "--", *parts) != "":
+        return None  # not a git checkout, or its template files are not all committed
+    return git("rev-parse", "HEAD") or None
+
+
+def template_version(template_dir: object) -> str | None:
+    """flaskcutter's version, read from a checkout of its repository (``cli/`` beside it)."""
+    if not isinstance(template_dir, str) or not template_dir:
+        return None
+    init = Path(template_dir) / "cli" / "flaskcutter" / "__init__.py"
+    try:
+        found = re.search(r'__version__ = "([^"]+)"', init.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    return found.group(1) if found else None
+
+
+def provenance(context: Context) -> dict[str, Any]:
+    """Where the template came from, so that `update` and `check` can rebuild it.
+
+    `flaskcutter new` and cruft put ``_commit`` in the context themselves; plain
+    cookiecutter does not, so it is read from the template checkout (``_repo_dir``).
+    """
+    repo_dir = context.get("_repo_dir")
+    commit = context["_commit"] if "_commit" in context else template_commit(repo_dir)
+    version = context.get("_flaskcutter_version") or template_version(repo_dir)
+    return {
+        "_template": context.get("_template", ""),
+        "_commit": commit,
+        "_checkout": context.get("_checkout"),
+        "_flaskcutter_version": version,
+    }
+
+
+def recorded_answers(context: Context, origin: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The answers worth keeping: user keys only, with switched-off options made explicit."""
     answers = {key: value for key, value in context.items() if not key.startswith("_")}
     answers["use_migrate"] = uses_migrate(context)
-    return {"_template": context.get("_template", ""), **answers}
+    return {**(origin if origin is not None else provenance(context)), **answers}
 
 
 def write_env(context: Context, root: Path) -> None:
-    """Write .env with a fresh development secret; .gitignore keeps it out of git."""
+    """Write .env with a fresh development secret, unless one is already there.
+
+    The secret is the only random part of a project, so it is made once and never
+    rewritten: a render over an existing project (cookiecutter -f) keeps its .env,
+    and everything else stays byte-for-byte reproducible from the answers.
+    """
+    path = root / ".env"
+    if os.path.lexists(path):
+        return
     lines = [
         "# Local settings, read by `flask` through python-dotenv. Never commit this file.",
         "FLASK_CONFIG=development",
@@ -96,7 +171,6 @@ def write_env(context: Context, root: Path) -> None:
         lines.append(
             f"# DATABASE_URL=postgresql://postgres@localhost:5432/{context['package_name']}"
         )
-    path = root / ".env"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     path.chmod(0o600)
 

@@ -118,6 +118,12 @@ def main() -> None:
 )
 @click.option("--install", is_flag=True, help="Create .venv, install the project, run its tests.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option(
+    "--template",
+    metavar="SRC",
+    help="Generate from this template: a directory, or a git repository by path or URL.",
+)
+@click.option("--checkout", metavar="REF", help="The branch, tag or commit of a git --template.")
 def new(**options: Any) -> None:
     """Create a Flask project named NAME (its directory and package derive from it)."""
     from .newproject import NewOptions, run
