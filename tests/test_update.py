@@ -271,3 +271,19 @@ def test_binary_and_deleted_upstream_files_keep_the_users_bytes(tmp_path: Path) 
     assert kinds == {"logo.png": "kept-binary", "notes.txt": "kept-modified"}
     assert plan.writes == [] and len(plan.conflicts) == 2
     assert sorted(os.listdir(mine)) == ["logo.png", "notes.txt"]
+
+
+def test_cruft_round_trip_gives_a_clean_diff(made: dict[str, object], box: Sandbox) -> None:
+    repo, shas = made["repo"], made["shas"]
+    env = box.env(**GIT_ENV)
+    created = run(
+        ["cruft", "create", str(repo), "--no-input", "--output-dir", str(box.work)],
+        cwd=box.work,
+        env=env,
+    )
+    assert created.returncode == 0, created.stdout + created.stderr
+    project = box.work / "my-flask-app"
+    assert answers(project)["_commit"] == shas["v2"]  # type: ignore[index]
+    # The secret in .env differs on every render; [tool.cruft] skip keeps it out.
+    diff = run(["cruft", "diff", "--exit-code"], cwd=project, env=env)
+    assert diff.returncode == 0, diff.stdout + diff.stderr
