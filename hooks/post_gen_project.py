@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import re
 import secrets
 import shutil
+import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,7 +22,6 @@ from types import ModuleType
 from typing import Any
 
 CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
-SPEC_JSON = r"""{{ _cookiecutter | tojson }}"""
 TEMPLATE_DIR = r"""{{ template_dir() }}"""
 # Everything below reaches Python verbatim: {% raw %}
 
@@ -38,6 +40,9 @@ def load_hook_module(template: Path, name: str) -> ModuleType:
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
+    # No __pycache__ in the template: it may be the user's checkout, where it would
+    # also make the template look changed (provenance reads its git status).
+    sys.dont_write_bytecode = True
     spec.loader.exec_module(module)
     return module
 
@@ -60,19 +65,87 @@ def prune(root: Path, relative_paths: list[str]) -> None:
             path.unlink()
 
 
-def recorded_answers(context: Context, answers: Context) -> dict[str, Any]:
-    """The answers worth keeping: user keys only, switched-off options recorded as off."""
+def template_commit(template_dir: object) -> str | None:
+    """The git commit of a template checkout, when its template files are committed.
+
+    A checkout with uncommitted template changes has no commit that describes what was
+    rendered, and a wrong one would give `flaskcutter update` a wrong base.
+    """
+    if not isinstance(template_dir, str) or not template_dir or shutil.which("git") is None:
+        return None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+                ["git", "-C", template_dir, *args],  # noqa: S607 - git from PATH, as cookiecutter does
+                capture_output=True,
+                text=True,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                timeout=30,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    # Only the repository's own root: a template copied into some other repository
+    # (a venv inside a project, say) must not record that repository's commit.
+    top = git("rev-parse", "--show-toplevel")
+    if top is None or os.path.realpath(top) != os.path.realpath(template_dir):
+        return None
+    parts = ["cookiecutter.json", "local_extensions.py", "hooks", "{{cookiecutter.project_slug}}"]
+    if git("status", "--porcelain", "--", *parts) != "":
+        return None  # not a git checkout, or its template files are not all committed
+    return git("rev-parse", "HEAD") or None
+
+
+def template_version(template_dir: object) -> str | None:
+    """flaskcutter's version, read from a checkout of its repository (``cli/`` beside it)."""
+    if not isinstance(template_dir, str) or not template_dir:
+        return None
+    init = Path(template_dir) / "cli" / "flaskcutter" / "__init__.py"
+    try:
+        found = re.search(r'__version__ = "([^"]+)"', init.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    return found.group(1) if found else None
+
+
+def provenance(context: Context, template: Path) -> dict[str, Any]:
+    """Where the template came from, so that `update` and `check` can rebuild it.
+
+    `flaskcutter new` and cruft put ``_commit`` in the context themselves; plain
+    cookiecutter does not, so it is read from the template checkout at ``template``.
+    """
+    commit = context["_commit"] if "_commit" in context else template_commit(str(template))
+    version = context.get("_flaskcutter_version") or template_version(str(template))
+    return {
+        "_template": context.get("_template", ""),
+        "_commit": commit,
+        "_checkout": context.get("_checkout"),
+        "_flaskcutter_version": version,
+    }
+
+
+def recorded_answers(context: Context, answers: Context, template: Path) -> dict[str, Any]:
+    """The answers worth keeping, with where the template came from.
+
+    User keys only, switched-off options recorded as off (the effective answers).
+    """
     kept = {key: value for key, value in answers.items() if not key.startswith("_")}
-    return {"_template": context.get("_template", ""), **kept}
+    return {**provenance(context, template), **kept}
 
 
 def write_env(answers: Context, root: Path) -> None:
-    """Write .env with a fresh development secret, unless the project has one already.
+    """Write .env with a fresh development secret, unless one is already there.
 
-    .gitignore keeps it out of git; a re-render (an update) never replaces it.
+    The secret is the only random part of a project, so it is made once and never
+    rewritten: a render over an existing project (cookiecutter -f, an update) keeps
+    its .env, and everything else stays byte-for-byte reproducible from the answers.
     """
     path = root / ".env"
-    if path.exists():
+    if os.path.lexists(path):
         return
     lines = [
         "# Local settings, read by `flask` through python-dotenv. Never commit this file.",
@@ -87,8 +160,8 @@ def write_env(answers: Context, root: Path) -> None:
     path.chmod(0o600)
 
 
-def write_answers(context: Context, answers: Context, root: Path) -> None:
-    text = json.dumps(recorded_answers(context, answers), indent=2, ensure_ascii=False)
+def write_answers(context: Context, answers: Context, template: Path, root: Path) -> None:
+    text = json.dumps(recorded_answers(context, answers, template), indent=2, ensure_ascii=False)
     (root / ANSWERS_FILE).write_text(text + "\n", encoding="utf-8")
 
 
@@ -125,13 +198,14 @@ def finish(context: Context, spec: Context, template: Path, root: Path) -> Conte
             root, answers["package_name"]
         )
     write_env(answers, root)
-    write_answers(context, answers, root)
+    write_answers(context, answers, template, root)
     return answers
 
 
 def main() -> int:
-    context, spec = json.loads(CONTEXT_JSON), json.loads(SPEC_JSON)
-    answers = finish(context, spec, Path(TEMPLATE_DIR), Path.cwd())
+    template = Path(TEMPLATE_DIR)
+    spec = json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))
+    answers = finish(json.loads(CONTEXT_JSON), spec, template, Path.cwd())
     print(next_steps(answers))
     return 0
 

@@ -14,10 +14,13 @@ import re
 import sys
 import unicodedata
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
-SPEC_JSON = r"""{{ _cookiecutter | tojson }}"""
+# The template's directory, from the sandboxing extension: without the sandbox this
+# line cannot render, and generation stops here.
+TEMPLATE_DIR = r"""{{ template_dir() }}"""
 # Everything below reaches Python verbatim: {% raw %}
 
 # cookiecutter.json declares every key: a list is a choice (the first is the default),
@@ -270,9 +273,14 @@ def notices(context: Mapping[str, Any]) -> list[str]:
     return notes
 
 
+def read_spec(template: Path) -> dict[str, Any]:
+    """cookiecutter.json as the template declares it (the raw lists, before answers)."""
+    return json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))
+
+
 def main() -> int:
     context = json.loads(CONTEXT_JSON)
-    errors = validate(context, json.loads(SPEC_JSON))
+    errors = validate(context, read_spec(Path(TEMPLATE_DIR)))
     if errors:
         # Cookiecutter prints its own line after ours; the first line is the one to read.
         print(f"error: {errors[0]}", file=sys.stderr)

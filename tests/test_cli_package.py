@@ -108,7 +108,15 @@ def test_wheel_bundles_the_template_and_works_from_any_directory(tmp_path: Path)
         timeout=120,
     )
     assert made.returncode == 0, made.stdout + made.stderr
-    assert answers(elsewhere / "shop")["database"] == "postgresql"
+    recorded = answers(elsewhere / "shop")
+    assert recorded["database"] == "postgresql"
+    # Portable provenance: the version, never the venv's site-packages path, and the
+    # commit the wheel was stamped with when it was built from a committed template.
+    assert recorded["_template"].startswith("flaskcutter==")
+    assert str(venv) not in (elsewhere / "shop" / ".flaskcutter.json").read_text()
+    stamp = "flaskcutter/template/BUILD_COMMIT"
+    if stamp in names:
+        assert recorded["_commit"] == zipfile.ZipFile(wheel).read(stamp).decode().strip()
     assert (elsewhere / "shop" / ".git").is_dir()
     # pip compiled the bundled template; none of that bytecode may reach the project.
     assert list((venv / "lib").rglob("template/**/__pycache__"))

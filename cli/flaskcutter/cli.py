@@ -155,6 +155,12 @@ def main() -> None:
 )
 @click.option("--install", is_flag=True, help="Create .venv, install the project, run its tests.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option(
+    "--template",
+    metavar="SRC",
+    help="Generate from this template: a directory, or a git repository by path or URL.",
+)
+@click.option("--checkout", metavar="REF", help="The branch, tag or commit of a git --template.")
 def new(**options: Any) -> None:
     """Create a Flask project named NAME (its directory and package derive from it)."""
     from .newproject import NewOptions, run
@@ -199,3 +205,82 @@ def options(as_json: bool, markdown: bool) -> None:
     console = Console(highlight=False)
     console.print(table)
     console.print("Give any of them with --set KEY=VALUE or in a --preset TOML file.")
+
+
+# --- Keeping projects up to date: update, check, add ----------------------------------
+
+
+@main.command()
+@click.option(
+    "--project",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(),
+    help="The project's root directory.  [default: .]",
+)
+@click.option(
+    "--template",
+    metavar="SRC",
+    help="Update from this template (a directory, or a git repository by path or URL) "
+    "instead of the recorded one.",
+)
+@click.option(
+    "--to", metavar="REF", help="The branch, tag or commit to update to.  [default: latest]"
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Change an answer through the same merge; repeatable.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change or conflict; write nothing.")
+def update(**options: Any) -> None:
+    """Merge a newer template version, or changed answers, into a project.
+
+    Exit 0 when everything merged, 1 when conflicts are left (marked inline and listed),
+    2 when the project cannot be updated (uncommitted changes, not a project, unknown ref).
+    """
+    from .update import UpdateOptions, run
+
+    run(UpdateOptions(**options))
+
+
+@main.command()
+@click.option(
+    "--project",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(),
+    help="The project's root directory.  [default: .]",
+)
+@click.option(
+    "--template", metavar="SRC", help="Compare with this template instead of the recorded one."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def check(project: Path, template: str | None, as_json: bool) -> None:
+    """Exit 0 when the project is at the template's latest version with no conflict left.
+
+    Exit 1 when it is behind or an update's conflict markers remain; 2 on usage errors.
+    """
+    from .check import run
+
+    run(project, template, as_json)
+
+
+@main.group()
+def add() -> None:
+    """Add a part to an existing project."""
+
+
+@add.command("blueprint")
+@click.argument("name")
+@click.option(
+    "--project",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(),
+    help="The project's root directory.  [default: .]",
+)
+def add_blueprint(name: str, project: Path) -> None:
+    """Add blueprint NAME: a package, a page, a test, registered in create_app."""
+    from .blueprint import run
+
+    run(project, name)

@@ -29,6 +29,7 @@ from typing import Any
 
 from .errors import GenerationError, describe
 from .paths import STAGING_PREFIX
+from .provenance import Origin
 from .template import Template, no_bytecode
 
 # Inside the staging directory; a leading dot can never collide with a project slug.
@@ -100,14 +101,22 @@ def staging_dir(parent: Path) -> Iterator[Path]:
         remove_tree(path)
 
 
-def build_context(template: Template, answers: Mapping[str, Any], output_dir: Path) -> dict:
-    """The context cookiecutter's ``main`` would build, with our answers as final values."""
+def build_context(
+    template: Template,
+    answers: Mapping[str, Any],
+    output_dir: Path,
+    origin: Origin | None = None,
+) -> dict:
+    """The context cookiecutter's ``main`` would build, with our answers as final values.
+
+    ``origin`` says where the template came from; the post hook records it instead of
+    ``template.path``, which may be a temporary copy or a site-packages folder.
+    """
     settings = {key: answers.get(key, raw) for key, raw in template.spec.items()}
     settings.update(
-        _template=str(template.path),
         _output_dir=str(output_dir),
         _repo_dir=str(template.path),
-        _checkout=None,
+        **(origin or Origin(str(template.path))).context(),
     )
     original = {key: raw for key, raw in template.spec.items() if not key.startswith("_")}
     return {"cookiecutter": settings, "_cookiecutter": original}

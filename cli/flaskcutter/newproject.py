@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 from collections.abc import Mapping
@@ -16,7 +17,9 @@ from .answers import DEFAULT, FLAG, PRESET, Answers, parse_set
 from .errors import GenerationError, InputError, printable
 from .generate import Terminated, build_context, create_project, preview
 from .presets import load_preset
-from .template import Template, load_template
+from .provenance import Origin
+from .sources import open_source
+from .template import Template, load_template_from
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class NewOptions:
     git: bool | None = None
     install: bool = False
     quiet: bool = False
+    template: str | None = None
+    checkout: str | None = None
 
 
 def flag_answers(opts: NewOptions, template: Template) -> list[tuple[str, Any, str]]:
@@ -142,7 +147,19 @@ def show_dry_run(
 
 def run(opts: NewOptions) -> None:
     """The whole `new` command: nothing is written until every check has passed."""
-    template = load_template()
+    # The stack holds any temporary copy of a --template version until the end.
+    with contextlib.ExitStack() as stack:
+        source = open_source(opts.template, stack)
+        path, origin = source.checkout(opts.checkout)
+        if not opts.quiet and source.repo is not None and origin.commit is None:
+            output.notice(
+                f"note: {source.shown} has uncommitted template changes, so no commit is "
+                "recorded and `flaskcutter update` cannot rebuild this version later"
+            )
+        generate(opts, load_template_from(path), origin)
+
+
+def generate(opts: NewOptions, template: Template, origin: Origin) -> None:
     output_dir = paths.absolute(opts.output_dir)
     paths.check_output_dir(output_dir, tuple(template.rules.JINJA_DELIMITERS))
     answers, notes = gather(opts, template, output_dir)
@@ -153,7 +170,7 @@ def run(opts: NewOptions) -> None:
     if not opts.quiet:
         for note in notes:
             output.notice(note)
-    context = build_context(template, values, output_dir)
+    context = build_context(template, values, output_dir, origin)
     if opts.dry_run:
         then = ["git init, and one commit of every file except .env."] if use_git else []
         if opts.install:

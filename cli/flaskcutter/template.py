@@ -154,3 +154,8 @@ def _load(path: Path) -> Template:
 def load_template() -> Template:
     """Locate and load the template once per process and path."""
     return _load(find_template_dir())
+
+
+def load_template_from(path: Path) -> Template:
+    """Load the template in ``path`` (a --template copy, or one version of it)."""
+    return _load(path.resolve())
