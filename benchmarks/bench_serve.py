@@ -186,6 +186,7 @@ def main() -> int:
             home,
             FLASK_CONFIG="production",
             SECRET_KEY=secrets.token_hex(32),
+            TRUSTED_HOSTS="127.0.0.1,localhost,example.com",
             DATABASE_URL=f"sqlite:///{root / 'serve.sqlite'}",
         )
         run_checked([tool("flask"), "--app", DEFAULT_PACKAGE, "db", "upgrade"], project, env)

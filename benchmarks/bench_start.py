@@ -47,6 +47,7 @@ def main() -> int:
         env = environment(
             home,
             SECRET_KEY=secrets.token_hex(32),
+            TRUSTED_HOSTS="127.0.0.1,localhost,example.com",
             # Four slashes: an absolute path, outside Flask-SQLAlchemy's instance folder.
             DATABASE_URL=f"sqlite:///{root / 'x.sqlite'}",
         )

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from .conftest import BIN, Bake, missing_service, run
-from .deploy_support.clients import Certificate, Reply, make_certificate, request
+from .deploy_support.clients import SITE_HOST, Certificate, Reply, make_certificate, request
 from .deploy_support.nginx import NginxSite, rewrite
 from .deploy_support.processes import LOOPBACK, Server, child_pids, free_port, wait_until
 from .deploy_support.wrk import finish_load, start_load
@@ -43,7 +43,14 @@ WORKERS = 2
 CLIENT = "127.0.0.2"
 FORGED = "203.0.113.66"
 # Variables of the developer's shell that would change what the servers do.
-SHELL_VARIABLES = ("FLASK_", "GUNICORN_", "SECRET_KEY", "DATABASE_URL", "PROXY_FIX_HOPS")
+SHELL_VARIABLES = (
+    "FLASK_",
+    "GUNICORN_",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "PROXY_FIX_HOPS",
+    "TRUSTED_HOSTS",
+)
 
 # Test-only, written into the test's copy of the project and never into the template:
 # the production app plus one route that reports what the app believes about a request.
@@ -131,6 +138,7 @@ def service_env(work: Path) -> dict[str, str]:
         "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
         "FLASK_CONFIG": "production",
         "SECRET_KEY": SECRET_KEY,
+        "TRUSTED_HOSTS": f"{SITE_HOST},{LOOPBACK}",
         "DATABASE_URL": f"sqlite:///{work / 'app.sqlite'}",
         # What systemd's RuntimeDirectory= would export; Gunicorn's control socket goes here.
         "RUNTIME_DIRECTORY": str(work / "run"),

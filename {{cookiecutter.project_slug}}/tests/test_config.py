@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from {{ cookiecutter.package_name }} import ConfigError, create_app
 
-STRONG_SECRET = "s" * 32
+STRONG_SECRET = secrets.token_hex(32)
+WEAK_SECRETS = {
+    "change-me-to-64-random-hex-characters": "placeholder",
+    " " * 32: "variety",
+    "a" * 32: "variety",
+    "changeme" * 4: "placeholder",
+    "0123456789" * 3: "at least 32",
+}
 
 
 @pytest.fixture
 def production_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("TRUSTED_HOSTS", "example.com, www.example.com, localhost")
 {%- if cookiecutter.use_sqlalchemy %}
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
 {%- endif %}
@@ -56,9 +66,44 @@ def test_production_refuses_missing_secret(production_env: pytest.MonkeyPatch) -
 
 
 def test_production_refuses_short_secret(production_env: pytest.MonkeyPatch) -> None:
-    production_env.setenv("SECRET_KEY", "s" * 31)
+    production_env.setenv("SECRET_KEY", STRONG_SECRET[:31])
     with pytest.raises(ConfigError, match="at least 32 characters"):
         create_app("production")
+
+
+def test_production_refuses_placeholders_and_keys_with_little_variety(
+    production_env: pytest.MonkeyPatch,
+) -> None:
+    accepted = []
+    for key, reason in WEAK_SECRETS.items():
+        production_env.setenv("SECRET_KEY", key)
+        try:
+            create_app("production")
+        except ConfigError as error:
+            assert reason in str(error), (key, str(error))
+            assert "\n" not in str(error)
+        else:
+            accepted.append(key)
+    assert accepted == []
+
+
+def test_production_requires_trusted_hosts(production_env: pytest.MonkeyPatch) -> None:
+    production_env.delenv("TRUSTED_HOSTS")
+    with pytest.raises(ConfigError, match="TRUSTED_HOSTS"):
+        create_app("production")
+
+
+def test_production_refuses_other_host_names(
+    production_env: pytest.MonkeyPatch,
+) -> None:
+    client = create_app("production").test_client()
+    for host in ("example.com", "www.example.com"):
+        assert client.get("/healthz", headers={"Host": host}).status_code == 200
+    for host in ("evil.example", "example.com.evil.example"):
+        assert client.get("/healthz", headers={"Host": host}).status_code == 400
+        forged = {"Host": "example.com", "X-Forwarded-Host": host}
+        response = client.get("/hello/x/", headers=forged)
+        assert host not in response.headers.get("Location", "")
 
 
 def test_production_is_hardened(production_env: pytest.MonkeyPatch) -> None:
@@ -91,6 +136,7 @@ def test_proxy_hops_are_configurable(production_env: pytest.MonkeyPatch) -> None
 
 
 def test_bad_proxy_hops_is_a_clear_error(production_env: pytest.MonkeyPatch) -> None:
-    production_env.setenv("PROXY_FIX_HOPS", "one")
-    with pytest.raises(ConfigError, match="PROXY_FIX_HOPS must be a whole number"):
-        create_app("production")
+    for value in ("one", "²", "-1", " 1"):
+        production_env.setenv("PROXY_FIX_HOPS", value)
+        with pytest.raises(ConfigError, match="PROXY_FIX_HOPS must be a whole number"):
+            create_app("production")

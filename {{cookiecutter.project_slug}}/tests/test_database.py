@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
+{%- if cookiecutter.database == "postgresql" %}
+import socket
+import threading
+{%- endif %}
 from pathlib import Path
 
 import pytest
@@ -33,7 +38,7 @@ def test_development_uses_sqlite_in_instance_folder(
     monkeypatch.delenv("DATABASE_URL", raising=False)
     app = create_app("development")
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"connect_args": {"timeout": 5}}
 
 
 def test_testing_uses_test_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,7 +53,8 @@ def test_testing_defaults_to_in_memory_sqlite(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_production_requires_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    monkeypatch.setenv("TRUSTED_HOSTS", "example.com")
     monkeypatch.delenv("DATABASE_URL", raising=False)
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         create_app("production")
@@ -92,4 +98,24 @@ def test_init_db_creates_the_tables(tmp_path: Path) -> None:
     with app.app_context():
         database = app.extensions["sqlalchemy"]
         assert "note" in database.inspect(database.engine).get_table_names()
+{%- endif %}
+{%- if cookiecutter.database == "postgresql" %}
+
+
+def test_a_database_that_never_answers_gives_503_not_a_hang() -> None:
+    # A server that accepts connections and then says nothing, as a wedged database
+    # or a black-holed network does; the thread bounds the test if the fix regresses.
+    silent = socket.create_server(("127.0.0.1", 0))
+    port = silent.getsockname()[1]
+    url = f"postgresql+psycopg://nobody@127.0.0.1:{port}/none"
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "DATABASE_TIMEOUT": 1})
+    replies: list[int] = []
+    worker = threading.Thread(
+        target=lambda: replies.append(app.test_client().get("/healthz").status_code),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout=60)
+    silent.close()
+    assert replies == [503]
 {%- endif %}

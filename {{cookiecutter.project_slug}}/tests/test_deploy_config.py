@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import runpy
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,8 @@ def test_gunicorn_trusts_forwarded_headers_from_loopback_only(
 
 def test_gunicorn_loads_the_production_app(monkeypatch: pytest.MonkeyPatch) -> None:
     conf = load_gunicorn_conf(monkeypatch)
-    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    monkeypatch.setenv("TRUSTED_HOSTS", "example.com")
 {%- if cookiecutter.use_sqlalchemy %}
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
 {%- endif %}

@@ -7,11 +7,16 @@ importing the package never fails and tests can set variables before building an
 from __future__ import annotations
 
 import os
+import re
 import secrets
 
 # Every JSON route lives under this prefix; the error handlers answer JSON there too.
 API_PREFIX = "/api"
 MIN_SECRET_LENGTH = 32
+# A random key of 32 characters or more has far more distinct characters than this.
+MIN_SECRET_VARIETY = 10
+# Words of placeholders (.env.example's among them) that must never sign sessions.
+PLACEHOLDER_WORDS = ("change", "placeholder", "example", "secret", "default", "your")
 # The package (or the single module), however long its name, without rendering it in.
 MAKE_KEY_HINT = f"make one with: flask --app {__name__.split('.')[0]} gen-secret"
 
@@ -35,12 +40,18 @@ class Config:
     def __init__(self) -> None:
         self.SECRET_KEY = self.secret_key()
         self.PROXY_FIX_HOPS = self.proxy_hops()
+        self.TRUSTED_HOSTS = self.trusted_hosts()
 
     def proxy_hops(self) -> int:
         value = os.environ.get("PROXY_FIX_HOPS", str(self.DEFAULT_PROXY_HOPS))
-        if not value.isdigit():
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+        if not re.fullmatch(r"[0-9]{1,2}", value):
             raise ConfigError(f"PROXY_FIX_HOPS must be a whole number, got {value!r}")
         return int(value)
+
+    def trusted_hosts(self) -> list[str] | None:
+        # None lets any Host through; production sets a list (see ProductionConfig).
+        return None
 
     def secret_key(self) -> str:
         # Without a key (no .env yet) sessions last only as long as the process.
@@ -71,12 +82,31 @@ class ProductionConfig(Config):
 
     def secret_key(self) -> str:
         key = os.environ.get("SECRET_KEY", "")
-        if len(key) < MIN_SECRET_LENGTH:
-            raise ConfigError(
-                f"SECRET_KEY must be set to at least {MIN_SECRET_LENGTH} characters "
-                f"in production (got {len(key)}); {MAKE_KEY_HINT}"
-            )
+        if problem := weak_secret(key):
+            raise ConfigError(f"SECRET_KEY {problem} in production; {MAKE_KEY_HINT}")
         return key
+
+    def trusted_hosts(self) -> list[str]:
+        # Absolute URLs (redirects) are built from the Host header: only these names
+        # reach the app; Flask answers 400 to any other.
+        hosts = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",")]
+        if not any(hosts):
+            raise ConfigError(
+                "TRUSTED_HOSTS must list the host names this app serves in production, "
+                "comma-separated (e.g. example.com,www.example.com)"
+            )
+        return [host for host in hosts if host]
+
+
+def weak_secret(key: str) -> str | None:
+    """Why ``key`` cannot sign production sessions, or None when it can."""
+    if len(key) < MIN_SECRET_LENGTH:
+        return f"must be at least {MIN_SECRET_LENGTH} characters (got {len(key)})"
+    if any(word in key.lower() for word in PLACEHOLDER_WORDS):
+        return "looks like a placeholder"
+    if len(set(key)) < MIN_SECRET_VARIETY:
+        return f"has too little variety (fewer than {MIN_SECRET_VARIETY} distinct characters)"
+    return None
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -25,6 +26,9 @@ def handle_http_error(error: HTTPException) -> tuple[Any, int]:
     path = request.path
     if path == "/healthz" or path == API_PREFIX or path.startswith(f"{API_PREFIX}/"):
         return error_response(code, error.description or error.name)
+    if request_ctx.url_adapter is None:
+        # An untrusted Host stops Flask before routing, so no page can build its links.
+        return f"{code} {error.name}", code
     templates = [f"errors/{code}.html", "errors/error.html"]
     return render_template(templates, error=error), code
 

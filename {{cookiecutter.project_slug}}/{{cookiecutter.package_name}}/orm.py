@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -50,6 +51,32 @@ def database_url(config_name: str) -> str:
     return url or "sqlite:///{{ cookiecutter.package_name }}.sqlite"
 
 
+# How long a connection attempt or a statement may take before it fails: a database
+# that accepts connections and never answers must not hang /healthz or the workers.
+# The DATABASE_TIMEOUT setting overrides it.
+TIMEOUT_SECONDS = 5
+
+
+def engine_options(url: str, timeout: int = TIMEOUT_SECONDS) -> dict[str, Any]:
+    """Pool and driver settings for the database at ``url``."""
+    if url.startswith("postgresql"):
+        ms = timeout * 1000
+        return {
+            # pre_ping replaces connections that a PostgreSQL restart has closed.
+            "pool_pre_ping": True,
+            "pool_timeout": timeout,
+            "connect_args": {
+                "connect_timeout": timeout,
+                # Server side, then client side for a peer that stops answering.
+                "options": f"-c statement_timeout={ms}",
+                "tcp_user_timeout": ms,
+            },
+        }
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": timeout}}
+    return {}
+
+
 def database_problem() -> str | None:
     """The health check: None when the database answers, else a short reason."""
     try:
@@ -74,9 +101,9 @@ def init_app(app: Flask) -> None:
     if "SQLALCHEMY_DATABASE_URI" not in app.config:
         url = database_url(app.config["CONFIG_NAME"])
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # pre_ping replaces connections that a PostgreSQL restart has closed.
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    timeout = app.config.get("DATABASE_TIMEOUT", TIMEOUT_SECONDS)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(url, timeout))
     db.init_app(app)
     app.cli.add_command(init_db_command)
     app.extensions.setdefault("health_checks", {})["database"] = database_problem
