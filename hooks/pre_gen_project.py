@@ -17,6 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
+# "on" only when the template's extension has switched Jinja into its sandbox; a user
+# config that empties _extensions gets the default here, and generation stops.
+SANDBOX = r"""{{ flaskcutter_sandbox | default("off") }}"""
 # Everything below reaches Python verbatim: {% raw %}
 
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -68,6 +71,10 @@ PROJECT_IMPORTS = frozenset(
     }
 )  # fmt: skip
 
+
+# site imports these at every interpreter start when they are importable; a project
+# named so would run its package at every start of Python in its venv or checkout.
+STARTUP_MODULES = frozenset({"sitecustomize", "usercustomize"})
 
 # Directories at the root of a generated project (in one layout or another); a package
 # or single module of the same name would collide with them.
@@ -139,6 +146,8 @@ def check_package(value: object) -> str | None:
         return f"package_name {_show(value)} is invalid: it is a Python keyword"
     if value in STDLIB_MODULES:
         return f"package_name {_show(value)} is invalid: it shadows the standard-library module '{value}'"
+    if value in STARTUP_MODULES:
+        return f"package_name {_show(value)} is invalid: Python imports '{value}' at every start-up"
     if value in PROJECT_IMPORTS:
         return f"package_name {_show(value)} is invalid: it shadows '{value}', which the project imports"
     if value in PROJECT_DIRS:
@@ -188,7 +197,17 @@ def notices(context: Mapping[str, Any]) -> list[str]:
     return []
 
 
+SANDBOX_MISSING = (
+    "the template's Jinja sandbox is not loaded (_extensions no longer lists "
+    "local_extensions.FormatFilters, e.g. through a user config's default_context); "
+    "refusing to generate without it"
+)
+
+
 def main() -> int:
+    if SANDBOX != "on":
+        print(f"error: {SANDBOX_MISSING}", file=sys.stderr)
+        return 1
     context = json.loads(CONTEXT_JSON)
     errors = validate(context)
     if errors:

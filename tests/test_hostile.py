@@ -79,7 +79,7 @@ def test_corpus_covers_every_kind_of_hostile_input_in_every_field() -> None:
     groups = {attempt.group for attempt in ATTEMPTS}
     assert {
         "path", "separators", "dots", "leading", "keyword", "stdlib", "dependency",
-        "test", "project-dir", "empty", "long", "unicode", "control", "jinja", "jinja-injection",
+        "test", "project-dir", "startup", "empty", "long", "unicode", "control", "jinja", "jinja-injection",
         "choice", "boolean", "free-text",
     } <= groups  # fmt: skip
     jinja_fields = {a.field for a in ATTEMPTS if a.group == "jinja"}
