@@ -69,9 +69,7 @@ def test_jinja_in_a_config_without_the_sandbox_runs_but_generates_nothing(
 ) -> None:
     """The documented limit: the config's own Jinja runs with the user's rights."""
     canary = box.root / "CANARY"
-    config = write_config(
-        box, {"_extensions": [], "description": PAYLOAD.format(canary=canary)}
-    )
+    config = write_config(box, {"_extensions": [], "description": PAYLOAD.format(canary=canary)})
     code, stderr = plain(box, config, via)
     assert canary.exists(), "cookiecutter no longer runs a config's Jinja unsandboxed"
     assert code != 0
