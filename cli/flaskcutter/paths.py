@@ -6,7 +6,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from .errors import GenerationError, InputError
+from .errors import GenerationError, InputError, printable
 
 STAGING_PREFIX = ".flaskcutter-"
 
@@ -23,11 +23,7 @@ def check_output_dir(output_dir: Path, delimiters: tuple[str, ...]) -> None:
     template, so a path containing ``{{`` would be evaluated, not just written.
     """
     text = str(output_dir)
-    if any(mark in text for mark in delimiters):
-        raise InputError(
-            f"output directory {text!r} is invalid: template delimiters such as '{{{{' "
-            "are not allowed in its path"
-        )
+    check_no_delimiters("output directory", output_dir, delimiters)
     if output_dir.is_dir():
         if not os.access(output_dir, os.W_OK | os.X_OK):
             raise GenerationError(f"output directory {text} is not writable")
@@ -39,6 +35,15 @@ def check_output_dir(output_dir: Path, delimiters: tuple[str, ...]) -> None:
         raise InputError(f"output directory {text} is invalid: {parent} is not a directory")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise GenerationError(f"cannot create output directory {text}: {parent} is not writable")
+
+
+def check_no_delimiters(what: str, path: Path, delimiters: tuple[str, ...]) -> None:
+    """Refuse a directory that cookiecutter would render: it renders every path it makes."""
+    if any(mark in str(path) for mark in delimiters):
+        raise InputError(
+            f"{what} {printable(repr(str(path)), limit=200)} is invalid: template delimiters "
+            "such as '{{' are not allowed in its path"
+        )
 
 
 def nearest_existing(path: Path) -> Path:
