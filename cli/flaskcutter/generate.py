@@ -256,6 +256,10 @@ def build_context(template: Template, answers: Mapping[str, Any], output_dir: Pa
     return {"cookiecutter": settings, "_cookiecutter": original}
 
 
+# Bytes allocated up front for each hook log (see _captured_fds).
+LOG_RESERVE = 64 * 1024
+
+
 @contextlib.contextmanager
 def _captured_fds(out: Path, err: Path) -> Iterator[None]:
     """Send file descriptors 1 and 2 (which hook processes inherit) to files.
@@ -273,6 +277,10 @@ def _captured_fds(out: Path, err: Path) -> Iterator[None]:
         return
     try:
         with out.open("wb") as out_file, err.open("wb") as err_file:
+            for log in (out_file, err_file):
+                # Reserve room, so that a hook that fills the disk can still say so.
+                with contextlib.suppress(OSError, AttributeError):
+                    os.posix_fallocate(log.fileno(), 0, LOG_RESERVE)
             os.dup2(out_file.fileno(), 1)
             os.dup2(err_file.fileno(), 2)
             yield
@@ -312,9 +320,32 @@ def _isolated(template_dir: Path, work: Path) -> Iterator[None]:
 def _last_line(*logs: Path) -> str:
     for log in logs:
         with contextlib.suppress(OSError):
-            lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            text = log.read_text(encoding="utf-8", errors="replace")
+            lines = text.replace("\x00", "").strip().splitlines()  # past the reserve: NULs
             if lines:
                 return lines[-1].strip()
+    return "no output"
+
+
+# Below this many free bytes a hook that wrote nothing is taken to have met a full disk.
+LOW_SPACE = 1024 * 1024
+
+
+def _why_silent(staging: Path, status: str) -> str:
+    """Why a failed hook left no output: most often, no space left to write any.
+
+    Its stdout and stderr go to files in the staging directory; on a full disk the
+    hook dies (Python exits 120 when it cannot flush stdout) and neither file holds a
+    word. Say so, and where, instead of "no output".
+    """
+    try:
+        info = os.statvfs(staging)
+    except OSError:
+        return "no output"
+    if info.f_bavail * info.f_frsize < LOW_SPACE or info.f_favail == 0:
+        return f"no space left on device: the file system of {staging.parent} is full"
+    if "120" in status:
+        return "no output (exit status 120: Python could not write or flush the hook's output)"
     return "no output"
 
 
@@ -339,6 +370,8 @@ def render(template: Template, context: dict, staging: Path) -> Path:
             )
     except FailedHookException as error:
         detail = _last_line(work / "stderr.log", work / "stdout.log")
+        if detail == "no output":
+            detail = _why_silent(staging, str(error))
         raise GenerationError(f"a template hook failed ({error}): {detail}") from None
     except UndefinedVariableInTemplate as error:
         raise GenerationError(f"template error: {error.message}: {error.error}") from None

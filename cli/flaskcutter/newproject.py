@@ -87,7 +87,7 @@ def gather(opts: NewOptions, template: Template, output_dir: Path) -> tuple[Answ
             answers.give(key, template.default(key), "default", DEFAULT)
     if opts.preset is not None:
         for key, value in load_preset(opts.preset, template).items():
-            answers.give(key, value, f"preset {opts.preset}", PRESET)
+            answers.give(key, value, f"preset {printable(str(opts.preset), 200)}", PRESET)
     for key, value, source in flag_answers(opts, template):
         answers.give(key, value, source, FLAG)
     if not opts.no_input and prompts.stdin_is_interactive():

@@ -13,7 +13,18 @@ STAGING_PREFIX = ".flaskcutter-"
 
 def absolute(path: Path) -> Path:
     # abspath, not resolve: a symlinked output directory is the user's choice to keep.
-    return Path(os.path.abspath(path))
+    # Checked even for an absolute path: cookiecutter returns to the working directory
+    # after every hook, and would fail there with a message that names no path.
+    try:
+        cwd = os.getcwd()
+    except FileNotFoundError:
+        # The shell's PWD still names the directory that was deleted under it.
+        gone = printable(os.environ.get("PWD", "") or "(unknown)", limit=200)
+        raise GenerationError(
+            f"the working directory {gone} no longer exists (it was deleted): "
+            "cd to an existing directory first"
+        ) from None
+    return Path(os.path.normpath(os.path.join(cwd, path)))
 
 
 def check_output_dir(output_dir: Path, delimiters: tuple[str, ...]) -> None:
