@@ -97,6 +97,9 @@ class FormatFilters(Extension):
         super().__init__(environment)
         sandbox(environment)
         environment.globals["template_dir"] = template_dir
+        # The pre hook refuses to run without this, so a config that drops the
+        # extension (and with it the sandbox) cannot generate a project.
+        environment.globals["flaskcutter_sandbox"] = "on"
         environment.filters["toml_string"] = toml_string
         environment.filters["python_string"] = python_string
         environment.filters["one_line"] = one_line

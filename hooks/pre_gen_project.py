@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
-# The template's directory, from the sandboxing extension: without the sandbox this
-# line cannot render, and generation stops here.
-TEMPLATE_DIR = r"""{{ template_dir() }}"""
+# "on" only when the template's extension has switched Jinja into its sandbox; a user
+# config that empties _extensions gets the default here, and generation stops.
+SANDBOX = r"""{{ flaskcutter_sandbox | default("off") }}"""
+# The template's directory, which the same extension tells (see local_extensions.py).
+TEMPLATE_DIR = r"""{{ template_dir() if template_dir is defined else "" }}"""
 # Everything below reaches Python verbatim: {% raw %}
 
 # cookiecutter.json declares every key: a list is a choice (the first is the default),
@@ -109,7 +111,34 @@ MAX_TITLE_LENGTH = 100
 MAX_TEXT_LENGTH = 500
 SLUG_RE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 PACKAGE_RE = re.compile(r"[a-z][a-z0-9_]*")
-VERSION_RE = re.compile(r"[0-9]+(\.[0-9]+)*([abc]|rc|\.dev|\.post)?[0-9]*")
+# PEP 440, Appendix B: the canonical version pattern, matched whole (no surrounding
+# whitespace) and ASCII only (IGNORECASE would also let "ſ" and "K" through).
+VERSION_RE = re.compile(
+    r"""
+    v?
+    (?:
+        (?:(?P<epoch>[0-9]+)!)?
+        (?P<release>[0-9]+(?:\.[0-9]+)*)
+        (?P<pre>[-_\.]?(?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_\.]?(?P<pre_n>[0-9]+)?)?
+        (?P<post>
+            (?:-(?P<post_n1>[0-9]+))
+            |
+            (?:[-_\.]?(?P<post_l>post|rev|r)[-_\.]?(?P<post_n2>[0-9]+)?)
+        )?
+        (?P<dev>[-_\.]?(?P<dev_l>dev)[-_\.]?(?P<dev_n>[0-9]+)?)?
+    )
+    (?:\+(?P<local>[a-z0-9]+(?:[-_\.][a-z0-9]+)*))?
+    """,
+    re.VERBOSE | re.IGNORECASE | re.ASCII,
+)
+# Characters git strips from the ends of a name ("crud", in git's ident.c); a name made
+# only of them is refused by `git commit`, and so are '<', '>' and a newline inside.
+GIT_CRUD = frozenset(".,:;<>\"\\'")
+GIT_NAME_FORBIDDEN = ("<", ">", "\n")
+# Device names that Windows reserves whatever the extension: con.py cannot exist there.
+WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
+)
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+")
 NOT_UNICODE = "it holds bytes that are not UTF-8 text (lone surrogates)"
 JINJA_DELIMITERS = ("{{", "}}", "{%", "%}", "{#", "#}")
@@ -131,18 +160,29 @@ STDLIB_ELSEWHERE = frozenset(
 STDLIB_MODULES = frozenset(sys.stdlib_module_names) | STDLIB_ELSEWHERE
 
 # Import names a generated project (or its tooling) imports; a package with one of
-# these names would shadow it and break at import time.
+# these names would shadow it and break at import time. Every top-level name of every
+# distribution its dependencies and dev dependencies install must be here (names with
+# a leading underscore, such as _pytest, are refused by PACKAGE_RE already);
+# tests/test_names.py computes them from the installed distributions and checks.
 PROJECT_IMPORTS = frozenset(
     {
         "alembic", "app", "asgiref", "blinker", "click", "conftest", "dotenv",
         "flask", "flask_migrate", "flask_sqlalchemy", "greenlet", "gunicorn",
-        "itsdangerous", "jinja2", "mako", "markupsafe", "migrations", "packaging",
-        "pip", "pluggy", "psycopg", "psycopg_binary", "pytest", "ruff",
-        "setuptools", "sqlalchemy", "test", "tests", "typing_extensions",
-        "werkzeug", "wheel",
+        "iniconfig", "itsdangerous", "jinja2", "mako", "markupsafe", "migrations",
+        "packaging", "pip", "pkg_resources", "pluggy", "psycopg", "psycopg_binary",
+        "py", "pygments", "pytest", "ruff", "setuptools", "sqlalchemy", "test",
+        "tests", "typing_extensions", "werkzeug", "wheel",
     }
 )  # fmt: skip
 
+
+# site imports these at every interpreter start when they are importable; a project
+# named so would run its package at every start of Python in its venv or checkout.
+STARTUP_MODULES = frozenset({"sitecustomize", "usercustomize"})
+
+# Folders the generated .gitignore ignores at the project root: a package of that name
+# would be left out of every commit (tests/test_names.py checks this against git).
+GIT_IGNORED = frozenset({"build", "dist", "htmlcov", "instance", "venv"})
 
 # Directories at the root of a generated project (in one layout or another); a package
 # or single module of the same name would collide with them.
@@ -201,6 +241,8 @@ def check_slug(value: object) -> str | None:
         return f"project_slug {_show(value)} is invalid: use {rule}"
     if len(value) > MAX_NAME_LENGTH:
         return f"project_slug {_show(value)} is too long: at most {MAX_NAME_LENGTH} characters"
+    if value in WINDOWS_RESERVED:
+        return f"project_slug {_show(value)} is invalid: it is a reserved file name on Windows"
     return None
 
 
@@ -210,12 +252,18 @@ def check_package(value: object) -> str | None:
         return f"package_name {_show(value)} is invalid: use {rule}"
     if len(value) > MAX_NAME_LENGTH:
         return f"package_name {_show(value)} is too long: at most {MAX_NAME_LENGTH} characters"
+    if value in WINDOWS_RESERVED:
+        return f"package_name {_show(value)} is invalid: it is a reserved file name on Windows"
     if keyword.iskeyword(value) or value in SOFT_KEYWORDS:
         return f"package_name {_show(value)} is invalid: it is a Python keyword"
     if value in STDLIB_MODULES:
         return f"package_name {_show(value)} is invalid: it shadows the standard-library module '{value}'"
+    if value in STARTUP_MODULES:
+        return f"package_name {_show(value)} is invalid: Python imports '{value}' at every start-up"
     if value in PROJECT_IMPORTS:
         return f"package_name {_show(value)} is invalid: it shadows '{value}', which the project imports"
+    if value in GIT_IGNORED:
+        return f"package_name {_show(value)} is invalid: the project's .gitignore ignores '/{value}/', so git would not commit it"
     if value in PROJECT_DIRS:
         return f"package_name {_show(value)} is invalid: the project has a '{value}' directory of its own"
     return None
@@ -232,16 +280,30 @@ def check_free_text(key: str, value: object) -> str | None:
         return f"{key} {_show(value)} is invalid: {NOT_UNICODE}"
     if key == "version" and not VERSION_RE.fullmatch(value):
         return f"version {_show(value)} is invalid: use a PEP 440 version such as '0.1.0'"
+    if key == "author_name" and value:
+        return check_git_name(value)
     if key == "author_email" and value and not EMAIL_RE.fullmatch(value):
         return f"author_email {_show(value)} is invalid: use an address such as 'you@example.com'"
+    return None
+
+
+def check_git_name(value: str) -> str | None:
+    """The author signs the first commit when git has no identity; git must accept it."""
+    if any(mark in value for mark in GIT_NAME_FORBIDDEN):
+        return f"author_name {_show(value)} is invalid: git does not allow '<', '>' or a line break in a name"
+    if all(ch in GIT_CRUD or ord(ch) <= 32 for ch in value):
+        return (
+            f"author_name {_show(value)} is invalid: git refuses a name made only of "
+            "spaces and punctuation such as . , : ; < > \" ' \\"
+        )
     return None
 
 
 def validate(context: Mapping[str, Any], spec: Mapping[str, Any]) -> list[str]:
     """Return one message per broken rule; an empty list means the answers are valid.
 
-    ``spec`` is cookiecutter.json (the hook gets it from cookiecutter's context); it
-    says which keys are choices and booleans, so a key added there is checked here.
+    ``spec`` is cookiecutter.json as the template declares it: it says which keys are
+    choices and booleans, so a key added there is checked here.
     """
     errors = [
         check_project_name(context.get("project_name")),
@@ -278,7 +340,17 @@ def read_spec(template: Path) -> dict[str, Any]:
     return json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))
 
 
+SANDBOX_MISSING = (
+    "the template's Jinja sandbox is not loaded (_extensions no longer lists "
+    "local_extensions.FormatFilters, e.g. through a user config's default_context); "
+    "refusing to generate without it"
+)
+
+
 def main() -> int:
+    if SANDBOX != "on":
+        print(f"error: {SANDBOX_MISSING}", file=sys.stderr)
+        return 1
     context = json.loads(CONTEXT_JSON)
     errors = validate(context, read_spec(Path(TEMPLATE_DIR)))
     if errors:

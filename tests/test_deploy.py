@@ -368,6 +368,32 @@ def test_gunicorn_refuses_a_public_bind(deployment: Deployment) -> None:
     assert "Listening at" not in output
 
 
+EVERYWHERE = ".".join(["0"] * 4)  # spelled out, as ruff's S104 flags the literal
+WIDENINGS = {
+    "cmd-args-bind": {"GUNICORN_CMD_ARGS": f"--bind {EVERYWHERE}:{{port}}"},
+    "cmd-args-second-bind": {"GUNICORN_CMD_ARGS": "--bind 127.0.0.1:{port} -b [::]:{port}"},
+    "cmd-args-forwarded": {"GUNICORN_CMD_ARGS": "--forwarded-allow-ips *"},
+    "cmd-args-forwarded-net": {"GUNICORN_CMD_ARGS": "--forwarded-allow-ips 10.0.0.0/8"},
+    "cmd-args-no-timeout": {"GUNICORN_CMD_ARGS": "--timeout 0"},
+    "superscript-workers": {"GUNICORN_WORKERS": "\u00b2"},
+    "arabic-digit-threads": {"GUNICORN_THREADS": "\u0663"},
+}
+
+
+def test_no_source_can_widen_what_gunicorn_trusts(deployment: Deployment) -> None:
+    """GUNICORN_CMD_ARGS is applied after the config file; the server hook still refuses."""
+    wrong = []
+    for name, extra in WIDENINGS.items():
+        port = free_port()
+        env = deployment.gunicorn_env(f"{LOOPBACK}:{port}")
+        env.update({key: value.format(port=port) for key, value in extra.items()})
+        code, output = refused_boot(f"gunicorn-{name}", deployment, env)
+        refusals = [line for line in output.splitlines() if "is refused" in line]
+        if code == 0 or len(refusals) != 1 or "Traceback" in output or "Listening at" in output:
+            wrong.append((name, code, output[-500:]))
+    assert wrong == []
+
+
 # Nginx in front of Gunicorn -------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ import errno
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -257,8 +258,8 @@ def interrupt_in_git(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def interrupt_in_rename(monkeypatch: pytest.MonkeyPatch) -> None:
     # Between claiming the target (mkdir) and renaming the project onto it.
-    def rename(source: Any, target: Any) -> None:
-        assert Path(target).is_dir()
+    def rename(source: Any, target: Any, **dir_fds: int) -> None:
+        assert stat.S_ISDIR(os.stat(target, dir_fd=dir_fds["dst_dir_fd"]).st_mode)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(generate.os, "rename", rename)
@@ -266,10 +267,10 @@ def interrupt_in_rename(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def interrupt_in_staging(monkeypatch: pytest.MonkeyPatch) -> None:
     # Right after the output directory was created, before anything is rendered.
-    def mkdtemp(*args: Any, **kwargs: Any) -> str:
+    def make_staging(*args: Any, **kwargs: Any) -> str:
         raise generate.Terminated(signal.SIGTERM)
 
-    monkeypatch.setattr(generate.tempfile, "mkdtemp", mkdtemp)
+    monkeypatch.setattr(generate, "_make_staging", make_staging)
 
 
 @pytest.mark.parametrize(
@@ -292,7 +293,8 @@ def test_an_interrupt_at_any_step_leaves_nothing(
     before = snapshot(box.root)
     result = invoke(["new", "Blog", "--git", "-o", "new/dir"])
     target = box.work / "new" / "dir" / "blog"
-    assert_refused(result, 1, f"{word}: nothing was written to {target}")
+    code = 130 if word == "interrupted" else 143  # the shell's 128 + signal number
+    assert_refused(result, code, f"{word}: nothing was written to {target}")
     assert snapshot(box.root) == before
 
 
@@ -408,7 +410,7 @@ def test_a_signal_at_another_stage_leaves_nothing(
         stderr = signal_and_wait(proc, signum)
     word = "interrupted" if signum == signal.SIGINT else "terminated"
     target = box.work / "new" / "dir" / "blog"
-    assert proc.returncode == 1, stderr
+    assert proc.returncode == 128 + signum, stderr
     assert stderr.strip().splitlines() == [f"error: {word}: nothing was written to {target}"]
     assert snapshot(box.work) == before
     assert list(box.systmp.iterdir()) == []

@@ -141,7 +141,7 @@ def main() -> None:
 )
 @click.option(
     "--preset",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     help="A TOML file of answers. Precedence: defaults < preset < options.",
 )
 @click.option(

@@ -34,6 +34,18 @@ class GenerationError(FlaskcutterError):
     exit_code = 1
 
 
+class Stopped(FlaskcutterError):
+    """A signal ended the run (Ctrl-C, kill, a closed terminal). Nothing was written.
+
+    The exit code is the shell's for a death by that signal (130 for SIGINT, 143 for
+    SIGTERM), so scripts see the run as interrupted, not as a failed generation.
+    """
+
+    def __init__(self, message: str, signum: int) -> None:
+        super().__init__(message)
+        self.exit_code = 128 + signum
+
+
 def describe(error: BaseException) -> str:
     """``TypeName: message`` on one line, for an exception raised by code we do not own."""
     return printable(" ".join(f"{type(error).__name__}: {error}".split()), limit=300)

@@ -15,10 +15,14 @@ directory (see docs/safety.md). Here:
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
+import re
+import secrets
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -27,7 +31,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import GenerationError, describe
+from .errors import FlaskcutterError, GenerationError, describe
 from .paths import STAGING_PREFIX
 from .provenance import Origin
 from .template import Template, no_bytecode
@@ -37,7 +41,17 @@ WORK_DIR = ".work"
 
 
 class Terminated(BaseException):
-    """Raised by the SIGTERM handler so that cleanup runs as it does for Ctrl-C."""
+    """Raised by the SIGTERM/SIGHUP handler so that cleanup runs as it does for Ctrl-C."""
+
+    @property
+    def signum(self) -> int:
+        return int(self.args[0]) if self.args else signal.SIGTERM
+
+
+# A closed terminal (SIGHUP) must clean up like `kill` (SIGTERM): both end the run.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+# The file in a staging directory that names the process working in it.
+OWNER_FILE = "owner.pid"
 
 
 def _in_main_thread() -> bool:
@@ -46,7 +60,7 @@ def _in_main_thread() -> bool:
 
 @contextlib.contextmanager
 def sigterm_raises() -> Iterator[None]:
-    """Turn SIGTERM into an exception, so ``finally`` blocks remove the staging dir."""
+    """Turn SIGTERM and SIGHUP into an exception, so ``finally`` blocks clean up."""
     if not _in_main_thread():
         yield
         return
@@ -54,11 +68,12 @@ def sigterm_raises() -> Iterator[None]:
     def handler(signum: int, frame: object) -> None:
         raise Terminated(signum)
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 @contextlib.contextmanager
@@ -67,7 +82,7 @@ def _signals_ignored() -> Iterator[None]:
     if not _in_main_thread():
         yield
         return
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, *STOP_SIGNALS)}
     try:
         yield
     finally:
@@ -75,30 +90,158 @@ def _signals_ignored() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def remove_tree(path: Path) -> None:
-    """Remove ``path`` completely, retrying while an interrupted hook may still write."""
-    with _signals_ignored():
-        for _ in range(20):
-            shutil.rmtree(path, ignore_errors=True)
-            if not os.path.lexists(path):
-                return
-            time.sleep(0.05)
+class Staging:
+    """A private directory, held open by file descriptor together with its parent.
+
+    Cleanup goes through the descriptors, not the path: if the output directory is
+    renamed or replaced by a symlink meanwhile, the copy (which holds ``.env``) is
+    still removed from the directory it was made in, and nothing is removed elsewhere.
+    """
+
+    def __init__(self, parent: Path, parent_fd: int, name: str) -> None:
+        self.parent, self.parent_fd, self.name = parent, parent_fd, name
+        self.path = parent / name
+
+    def remove(self) -> str | None:
+        """Remove the staging directory, retrying while an interrupted hook may write.
+
+        Returns what could not be removed, or None. An immutable or append-only output
+        directory lets the copy be emptied (so no secret stays) but not unlinked.
+        """
+        with _signals_ignored():
+            for _ in range(20):
+                with contextlib.suppress(FileNotFoundError):
+                    shutil.rmtree(self.name, dir_fd=self.parent_fd, ignore_errors=True)
+                try:
+                    os.lstat(self.name, dir_fd=self.parent_fd)
+                except FileNotFoundError:
+                    return None
+                if not self._has_entries():
+                    break  # only the empty directory is left, and it cannot go
+                time.sleep(0.05)
+        return f"the empty staging directory {self.path} could not be removed; remove it by hand"
+
+    def _has_entries(self) -> bool:
+        try:
+            fd = _open_dir(self.name, self.parent_fd)
+        except OSError:
+            return False
+        try:
+            return bool(os.listdir(fd))
+        finally:
+            os.close(fd)
+
+
+def _owner_stamp(pid: int) -> str:
+    """``pid`` and its start time, so a recycled pid is not mistaken for its owner."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return f"{pid} {fields[19]}"
+    except (OSError, IndexError):
+        return str(pid)
+
+
+def _owner_alive(stamp: str) -> bool:
+    pid_text, _, start = stamp.strip().partition(" ")
+    if not re.fullmatch("[0-9]+", pid_text):
+        return True  # not ours to judge: leave it
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return not start or _owner_stamp(pid) == stamp.strip()
+
+
+def remove_stale(parent_fd: int) -> None:
+    """Remove staging directories of earlier runs whose process is gone.
+
+    A run killed with SIGKILL (or a power cut) cannot clean up after itself; the next
+    run in the same directory does, but only for directories whose recorded owner
+    no longer exists, so a run going on in parallel is never disturbed.
+    """
+    try:
+        names = [name for name in os.listdir(parent_fd) if name.startswith(STAGING_PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        try:
+            info = os.lstat(name, dir_fd=parent_fd)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            fd = _open_dir(name, parent_fd)
+            try:
+                owner = os.open(OWNER_FILE, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=fd)
+                with os.fdopen(owner) as file:
+                    stamp = file.read(100)
+            finally:
+                os.close(fd)
+        except OSError:
+            continue  # no owner recorded (yet): it may be a run that just started
+        if not _owner_alive(stamp):
+            shutil.rmtree(name, dir_fd=parent_fd, ignore_errors=True)
+
+
+def _make_staging(parent: Path, parent_fd: int) -> str:
+    """Make a fresh ``.flaskcutter-*`` directory in ``parent_fd`` and record its owner."""
+    for _ in range(100):
+        name = f"{STAGING_PREFIX}{secrets.token_hex(4)}"
+        try:
+            os.mkdir(name, 0o700, dir_fd=parent_fd)
+        except FileExistsError:
+            continue
+        try:
+            fd = _open_dir(name, parent_fd)
+            try:
+                owner = os.open(OWNER_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600, dir_fd=fd)
+            finally:
+                os.close(fd)
+            with os.fdopen(owner, "w") as file:
+                file.write(_owner_stamp(os.getpid()))
+        except BaseException:
+            shutil.rmtree(name, dir_fd=parent_fd, ignore_errors=True)
+            raise
+        return name
+    raise FileExistsError(errno.EEXIST, f"no free staging name in {parent}")
+
+
+def _open_dir(name: str, parent_fd: int) -> int:
+    return os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent_fd)
 
 
 @contextlib.contextmanager
-def staging_dir(parent: Path) -> Iterator[Path]:
+def staging_dir(parent: Path) -> Iterator[Staging]:
     """A fresh private directory in ``parent``, removed however the block ends."""
     try:
-        path = Path(tempfile.mkdtemp(dir=parent, prefix=STAGING_PREFIX))
+        parent_fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as error:
-        # os.access() said yes earlier, but only the real mkdir decides (immutable
-        # directories, read-only or root-squashed mounts, a full disk).
         raise GenerationError(f"cannot write in {parent}: {error.strerror}") from None
     try:
-        (path / WORK_DIR / "tmp").mkdir(parents=True)
-        yield path
+        remove_stale(parent_fd)
+        try:
+            name = _make_staging(parent, parent_fd)
+        except OSError as error:
+            # os.access() said yes earlier, but only the real mkdir decides (immutable
+            # directories, read-only or root-squashed mounts, a full disk).
+            raise GenerationError(f"cannot write in {parent}: {error.strerror}") from None
+        staging = Staging(parent, parent_fd, name)
+        try:
+            (staging.path / WORK_DIR / "tmp").mkdir(parents=True)
+            yield staging
+        except BaseException as error:
+            leftover = staging.remove()
+            if leftover and isinstance(error, FlaskcutterError):
+                error.message = f"{error.message} ({leftover})"  # still one line
+            elif leftover:
+                print(f"note: {leftover}", file=sys.stderr)
+            raise
+        leftover = staging.remove()
+        if leftover:
+            print(f"note: {leftover}", file=sys.stderr)
     finally:
-        remove_tree(path)
+        os.close(parent_fd)
 
 
 def build_context(
@@ -122,6 +265,10 @@ def build_context(
     return {"cookiecutter": settings, "_cookiecutter": original}
 
 
+# Bytes allocated up front for each hook log (see _captured_fds).
+LOG_RESERVE = 64 * 1024
+
+
 @contextlib.contextmanager
 def _captured_fds(out: Path, err: Path) -> Iterator[None]:
     """Send file descriptors 1 and 2 (which hook processes inherit) to files.
@@ -139,6 +286,10 @@ def _captured_fds(out: Path, err: Path) -> Iterator[None]:
         return
     try:
         with out.open("wb") as out_file, err.open("wb") as err_file:
+            for log in (out_file, err_file):
+                # Reserve room, so that a hook that fills the disk can still say so.
+                with contextlib.suppress(OSError, AttributeError):
+                    os.posix_fallocate(log.fileno(), 0, LOG_RESERVE)
             os.dup2(out_file.fileno(), 1)
             os.dup2(err_file.fileno(), 2)
             yield
@@ -178,9 +329,32 @@ def _isolated(template_dir: Path, work: Path) -> Iterator[None]:
 def _last_line(*logs: Path) -> str:
     for log in logs:
         with contextlib.suppress(OSError):
-            lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            text = log.read_text(encoding="utf-8", errors="replace")
+            lines = text.replace("\x00", "").strip().splitlines()  # past the reserve: NULs
             if lines:
                 return lines[-1].strip()
+    return "no output"
+
+
+# Below this many free bytes a hook that wrote nothing is taken to have met a full disk.
+LOW_SPACE = 1024 * 1024
+
+
+def _why_silent(staging: Path, status: str) -> str:
+    """Why a failed hook left no output: most often, no space left to write any.
+
+    Its stdout and stderr go to files in the staging directory; on a full disk the
+    hook dies (Python exits 120 when it cannot flush stdout) and neither file holds a
+    word. Say so, and where, instead of "no output".
+    """
+    try:
+        info = os.statvfs(staging)
+    except OSError:
+        return "no output"
+    if info.f_bavail * info.f_frsize < LOW_SPACE or info.f_favail == 0:
+        return f"no space left on device: the file system of {staging.parent} is full"
+    if "120" in status:
+        return "no output (exit status 120: Python could not write or flush the hook's output)"
     return "no output"
 
 
@@ -205,6 +379,8 @@ def render(template: Template, context: dict, staging: Path) -> Path:
             )
     except FailedHookException as error:
         detail = _last_line(work / "stderr.log", work / "stdout.log")
+        if detail == "no output":
+            detail = _why_silent(staging, str(error))
         raise GenerationError(f"a template hook failed ({error}): {detail}") from None
     except UndefinedVariableInTemplate as error:
         raise GenerationError(f"template error: {error.message}: {error.error}") from None
@@ -232,14 +408,17 @@ def drop_bytecode(project: Path) -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
 
-def move_into_place(project: Path, target: Path) -> None:
+def move_into_place(project: Path, target: Path, staging: Staging) -> None:
     """Rename the finished project to ``target``, never replacing anything there.
 
     ``mkdir`` claims the name atomically; the rename then replaces only the empty
     directory this run just made, so a path that appeared meanwhile is never touched.
+    Both go through the output directory as it was opened, so the project lands
+    beside its staging copy even if the path was swapped for a symlink meanwhile.
     """
+    fd = staging.parent_fd
     try:
-        target.mkdir()
+        os.mkdir(target.name, dir_fd=fd)
     except FileExistsError:
         raise GenerationError(
             f"{target} appeared while the project was generated; it was left untouched"
@@ -247,10 +426,10 @@ def move_into_place(project: Path, target: Path) -> None:
     except OSError as error:
         raise GenerationError(f"cannot create {target}: {error.strerror}") from None
     try:
-        os.rename(project, target)
+        os.rename(f"{staging.name}/{project.name}", target.name, src_dir_fd=fd, dst_dir_fd=fd)
     except BaseException as error:
         with contextlib.suppress(OSError):
-            target.rmdir()
+            os.rmdir(target.name, dir_fd=fd)
         if isinstance(error, OSError):
             raise GenerationError(
                 f"cannot move the project to {target}: {error.strerror}"
@@ -266,16 +445,16 @@ def create_project(
 ) -> None:
     """Generate into a staging directory beside ``target``, ``finish`` it, move it in place."""
     with sigterm_raises(), staging_dir(target.parent) as staging:
-        project = render(template, context, staging)
+        project = render(template, context, staging.path)
         if finish is not None:
             finish(project)
-        move_into_place(project, target)
+        move_into_place(project, target, staging)
 
 
-def preview(template: Template, context: dict) -> list[str]:
-    """Render into the system temp directory and return the files it would create."""
-    with sigterm_raises(), staging_dir(Path(tempfile.gettempdir())) as staging:
-        project = render(template, context, staging)
+def preview(template: Template, context: dict, temp_dir: Path) -> list[str]:
+    """Render into ``temp_dir`` (checked by the caller) and return the files it would create."""
+    with sigterm_raises(), staging_dir(temp_dir) as staging:
+        project = render(template, context, staging.path)
         return sorted(
             str(path.relative_to(project)) + ("/" if path.is_dir() else "")
             for path in project.rglob("*")

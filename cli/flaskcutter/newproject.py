@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import shlex
+import signal
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +16,7 @@ import click
 
 from . import git, output, paths, prompts
 from .answers import DEFAULT, FLAG, PRESET, Answers, parse_set
-from .errors import GenerationError, InputError, printable
+from .errors import GenerationError, InputError, Stopped, printable
 from .generate import Terminated, build_context, create_project, preview
 from .presets import load_preset
 from .provenance import Origin
@@ -94,7 +96,7 @@ def gather(opts: NewOptions, template: Template, output_dir: Path) -> tuple[Answ
             answers.give(key, template.default(key), "default", DEFAULT)
     if opts.preset is not None:
         for key, value in load_preset(opts.preset, template).items():
-            answers.give(key, value, f"preset {opts.preset}", PRESET)
+            answers.give(key, value, f"preset {printable(str(opts.preset), 200)}", PRESET)
     for key, value, source in flag_answers(opts, template):
         answers.give(key, value, source, FLAG)
     if not opts.no_input and prompts.stdin_is_interactive():
@@ -133,7 +135,10 @@ def show_dry_run(
     target: Path,
     then: list[str],
 ) -> None:
-    files = preview(template, context)
+    temp_dir = Path(tempfile.gettempdir())
+    # The preview is staged there, and cookiecutter renders the paths it creates.
+    paths.check_no_delimiters("temp directory (TMPDIR)", temp_dir, delimiters(template))
+    files = preview(template, context, temp_dir)
     click.echo(f"Dry run: nothing was written. flaskcutter new would create {target}/")
     if not target.parent.is_dir():
         click.echo(f"  (and the output directory {target.parent}, which does not exist yet)")
@@ -145,23 +150,44 @@ def show_dry_run(
         click.echo(f"Then: {step}")
 
 
+def delimiters(template: Template) -> tuple[str, ...]:
+    return tuple(template.rules.JINJA_DELIMITERS)
+
+
+SIGNAL_WORDS = {
+    signal.SIGINT: "interrupted",
+    signal.SIGTERM: "terminated",
+    signal.SIGHUP: "hung up",
+}
+
+
+def stopped(signum: int, target: Path) -> Stopped:
+    word = SIGNAL_WORDS.get(signal.Signals(signum), "stopped")
+    return Stopped(f"{word}: nothing was written to {target}", signum)
+
+
 def run(opts: NewOptions) -> None:
     """The whole `new` command: nothing is written until every check has passed."""
-    # The stack holds any temporary copy of a --template version until the end.
-    with contextlib.ExitStack() as stack:
-        source = open_source(opts.template, stack)
-        path, origin = source.checkout(opts.checkout)
-        if not opts.quiet and source.repo is not None and origin.commit is None:
-            output.notice(
-                f"note: {source.shown} has uncommitted template changes, so no commit is "
-                "recorded and `flaskcutter update` cannot rebuild this version later"
-            )
-        generate(opts, load_template_from(path), origin)
+    try:
+        # The stack holds any temporary copy of a --template version until the end.
+        with contextlib.ExitStack() as stack:
+            source = open_source(opts.template, stack)
+            path, origin = source.checkout(opts.checkout)
+            if not opts.quiet and source.repo is not None and origin.commit is None:
+                output.notice(
+                    f"note: {source.shown} has uncommitted template changes, so no commit "
+                    "is recorded and `flaskcutter update` cannot rebuild this version later"
+                )
+            generate(opts, load_template_from(path), origin)
+    except KeyboardInterrupt:
+        # Before generation starts (loading the template, reading a preset): nothing
+        # exists yet. Prompts turn Ctrl-C into click's own Abort, which stays as it is.
+        raise Stopped("interrupted: nothing was written", signal.SIGINT) from None
 
 
 def generate(opts: NewOptions, template: Template, origin: Origin) -> None:
     output_dir = paths.absolute(opts.output_dir)
-    paths.check_output_dir(output_dir, tuple(template.rules.JINJA_DELIMITERS))
+    paths.check_output_dir(output_dir, delimiters(template))
     answers, notes = gather(opts, template, output_dir)
     values = answers.values()
     target = output_dir / values["project_slug"]
@@ -175,7 +201,12 @@ def generate(opts: NewOptions, template: Template, origin: Origin) -> None:
         then = ["git init, and one commit of every file except .env."] if use_git else []
         if opts.install:
             then.append("create .venv, install the project with its dev extra, run its tests.")
-        show_dry_run(template, values, context, target, then)
+        try:
+            show_dry_run(template, values, context, target, then)
+        except KeyboardInterrupt:
+            raise stopped(signal.SIGINT, target) from None
+        except Terminated as error:
+            raise stopped(error.signum, target) from None
         return
 
     def finish(project: Path) -> None:
@@ -186,9 +217,9 @@ def generate(opts: NewOptions, template: Template, origin: Origin) -> None:
     try:
         create_project(template, context, target, finish)
     except KeyboardInterrupt:
-        raise GenerationError(f"interrupted: nothing was written to {target}") from None
-    except Terminated:
-        raise GenerationError(f"terminated: nothing was written to {target}") from None
+        raise stopped(signal.SIGINT, target) from None
+    except Terminated as error:
+        raise stopped(error.signum, target) from None
     finally:
         if not target.exists():
             paths.remove_created(created)

@@ -10,12 +10,14 @@ from typing import Any
 
 import click
 
+from .errors import printable
+
 
 def display_path(path: Path) -> str:
     """``path`` relative to the working directory when it is below it, else absolute."""
     try:
         return str(path.relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, OSError):  # OSError: the working directory was deleted
         return str(path)
 
 
@@ -45,8 +47,10 @@ def tree(root: str, paths: Iterable[str]) -> list[str]:
 def answers_table(answers: Mapping[str, Any]) -> list[str]:
     width = max(len(key) for key in answers)
     shown = {True: "true", False: "false"}
+    # Answers are user text: a newline or an escape sequence must not reach the terminal.
     return [
-        f"  {key.ljust(width)}  {shown.get(value, value) if isinstance(value, bool) else value}"
+        f"  {key.ljust(width)}  "
+        + (shown[value] if isinstance(value, bool) else printable(str(value), limit=10**6))
         for key, value in answers.items()
     ]
 

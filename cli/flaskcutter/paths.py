@@ -6,14 +6,25 @@ import contextlib
 import os
 from pathlib import Path
 
-from .errors import GenerationError, InputError
+from .errors import GenerationError, InputError, printable
 
 STAGING_PREFIX = ".flaskcutter-"
 
 
 def absolute(path: Path) -> Path:
     # abspath, not resolve: a symlinked output directory is the user's choice to keep.
-    return Path(os.path.abspath(path))
+    # Checked even for an absolute path: cookiecutter returns to the working directory
+    # after every hook, and would fail there with a message that names no path.
+    try:
+        cwd = os.getcwd()
+    except FileNotFoundError:
+        # The shell's PWD still names the directory that was deleted under it.
+        gone = printable(os.environ.get("PWD", "") or "(unknown)", limit=200)
+        raise GenerationError(
+            f"the working directory {gone} no longer exists (it was deleted): "
+            "cd to an existing directory first"
+        ) from None
+    return Path(os.path.normpath(os.path.join(cwd, path)))
 
 
 def check_output_dir(output_dir: Path, delimiters: tuple[str, ...]) -> None:
@@ -23,11 +34,7 @@ def check_output_dir(output_dir: Path, delimiters: tuple[str, ...]) -> None:
     template, so a path containing ``{{`` would be evaluated, not just written.
     """
     text = str(output_dir)
-    if any(mark in text for mark in delimiters):
-        raise InputError(
-            f"output directory {text!r} is invalid: template delimiters such as '{{{{' "
-            "are not allowed in its path"
-        )
+    check_no_delimiters("output directory", output_dir, delimiters)
     if output_dir.is_dir():
         if not os.access(output_dir, os.W_OK | os.X_OK):
             raise GenerationError(f"output directory {text} is not writable")
@@ -39,6 +46,15 @@ def check_output_dir(output_dir: Path, delimiters: tuple[str, ...]) -> None:
         raise InputError(f"output directory {text} is invalid: {parent} is not a directory")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise GenerationError(f"cannot create output directory {text}: {parent} is not writable")
+
+
+def check_no_delimiters(what: str, path: Path, delimiters: tuple[str, ...]) -> None:
+    """Refuse a directory that cookiecutter would render: it renders every path it makes."""
+    if any(mark in str(path) for mark in delimiters):
+        raise InputError(
+            f"{what} {printable(repr(str(path)), limit=200)} is invalid: template delimiters "
+            "such as '{{' are not allowed in its path"
+        )
 
 
 def nearest_existing(path: Path) -> Path:

@@ -13,7 +13,9 @@ EnvironmentFile), not by editing this file:
 
 import ipaddress
 import os
+import re
 from pathlib import Path
+from typing import Any
 
 from gunicorn.util import parse_address
 
@@ -23,24 +25,30 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_DIR = Path(os.environ.get("RUNTIME_DIRECTORY", f"/run/{SERVICE}"))
 
 
-def loopback_only(address: str) -> str:
-    """Return ``address`` if only this machine can reach it; refuse to start otherwise."""
+def is_local(address: str) -> bool:
+    """True for a unix socket or a loopback address, as Gunicorn itself parses it."""
     # Parse with Gunicorn's own parser, so the check and the bind cannot disagree.
     try:
         parsed = parse_address(address)
     except RuntimeError:
         parsed = None
     if isinstance(parsed, str):  # a unix socket path
-        return address
+        return True
     if isinstance(parsed, tuple):
         try:
-            if ipaddress.ip_address(parsed[0]).is_loopback:
-                return address
+            return ipaddress.ip_address(parsed[0]).is_loopback
         except ValueError:  # a host name, or "" for every interface
-            pass
+            return False
+    return False
+
+
+def loopback_only(address: str, source: str = "GUNICORN_BIND") -> str:
+    """Return ``address`` if only this machine can reach it; refuse to start otherwise."""
+    if is_local(address):
+        return address
     # SystemExit prints one line, not a traceback, and Gunicorn exits non-zero.
     raise SystemExit(
-        f"GUNICORN_BIND={address!r} is refused: bind a unix socket (unix:/path) or a "
+        f"{source}={address!r} is refused: bind a unix socket (unix:/path) or a "
         "loopback address such as 127.0.0.1:8000, so that only Nginx can reach "
         "Gunicorn; a direct client could forge the X-Forwarded-* headers the app trusts"
     )
@@ -49,7 +57,9 @@ def loopback_only(address: str) -> str:
 def positive_int(name: str, default: int) -> int:
     """Read a whole number >= 1 from the environment variable ``name``."""
     value = os.environ.get(name, "").strip() or str(default)
-    if not value.isdigit() or int(value) < 1:
+    # ASCII digits only: str.isdigit() and isdecimal() accept "²" or "٣", which int()
+    # then rejects or reads differently.
+    if not re.fullmatch("[0-9]+", value) or int(value) < 1:
         raise SystemExit(f"{name}={value!r} is refused: it must be a whole number >= 1")
     return int(value)
 
@@ -84,7 +94,8 @@ umask = 0o007
 worker_class = "gthread"
 workers = positive_int("GUNICORN_WORKERS", default_workers())
 threads = positive_int("GUNICORN_THREADS", 2)
-# A worker silent for this long is killed and replaced.
+# A worker silent for this long is killed and replaced; 0 would disable that, and a
+# hung worker would then hold its connections for ever (on_starting() refuses it).
 timeout = 30
 # On reload or stop, workers get this long to finish the requests they hold.
 graceful_timeout = 30
@@ -100,7 +111,8 @@ max_requests_jitter = 100
 preload_app = False
 
 # Only Nginx on this machine may say that a request came over HTTPS. Set here, not
-# left to the FORWARDED_ALLOW_IPS variable, so the environment cannot widen it.
+# left to the FORWARDED_ALLOW_IPS variable; on_starting() below refuses anything wider
+# that GUNICORN_CMD_ARGS or the command line may have put in its place.
 forwarded_allow_ips = "127.0.0.1,::1"
 # Nginx overwrites X-Forwarded-Proto on every request, but passes other headers from
 # the client as they are; so only that one decides the scheme.
@@ -119,3 +131,32 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 # `gunicornc` talks to the master through this socket; it lives in the private runtime
 # directory, with mode 0600, instead of the service user's home.
 control_socket = str(RUNTIME_DIR / "gunicorn.ctl")
+
+
+def on_starting(server: Any) -> None:  # server: Gunicorn's Arbiter
+    """Check the final settings, whatever set them, before any socket is opened.
+
+    The values above come from this file, but GUNICORN_CMD_ARGS and the command line
+    are applied after it (``--bind 0.0.0.0:80``, ``--forwarded-allow-ips '*'``), so
+    the rules are enforced here, on what Gunicorn will really use.
+    """
+    cfg = server.cfg
+    for address in cfg.bind:
+        loopback_only(address, source="bind")
+    for trusted in cfg.forwarded_allow_ips:
+        try:
+            local = ipaddress.ip_network(trusted, strict=False).subnet_of(
+                ipaddress.ip_network("127.0.0.0/8" if ":" not in trusted else "::1/128")
+            )
+        except (ValueError, TypeError):  # "*", a name, or mixed families
+            local = False
+        if not local:
+            raise SystemExit(
+                f"forwarded_allow_ips={','.join(cfg.forwarded_allow_ips)!r} is refused: "
+                "only Nginx on this machine (127.0.0.1, ::1) may set X-Forwarded-*"
+            )
+    if not cfg.timeout or cfg.timeout < 1:
+        raise SystemExit(
+            f"timeout={cfg.timeout!r} is refused: a worker timeout of at least 1 second "
+            "keeps a hung worker from holding connections for ever"
+        )
