@@ -34,7 +34,7 @@ from typing import Any
 from .errors import FlaskcutterError, GenerationError, describe
 from .paths import STAGING_PREFIX
 from .provenance import Origin
-from .template import Template, no_bytecode
+from .template import Template, is_own_template, no_bytecode
 
 # Inside the staging directory; a leading dot can never collide with a project slug.
 WORK_DIR = ".work"
@@ -358,8 +358,35 @@ def _why_silent(staging: Path, status: str) -> str:
     return "no output"
 
 
+@contextlib.contextmanager
+def _walk_without_bytecode() -> Iterator[None]:
+    """Make cookiecutter's walk of the template skip ``__pycache__`` folders.
+
+    pip byte-compiles every .py file of a wheel, the bundled template's included;
+    cookiecutter has no ignore list, so it would copy those folders into the project.
+    """
+    walk = os.walk
+
+    def walk_sources(top: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        for root, dirs, files in walk(top, *args, **kwargs):
+            # In place: cookiecutter prunes the same list to steer the walk.
+            dirs[:] = [name for name in dirs if name != "__pycache__"]
+            yield root, dirs, files
+
+    os.walk = walk_sources  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        os.walk = walk
+
+
 def render(template: Template, context: dict, staging: Path) -> Path:
-    """Render the project into ``staging`` with the template's hooks; return its path."""
+    """Render the project into ``staging`` with the template's hooks; return its path.
+
+    The CLI's own template (see ``is_own_template``) needs no hook processes: the
+    answers were checked with the pre hook's rules already, and the post hook's
+    ``finish()`` runs here, in-process, which saves two interpreter starts.
+    """
     from cookiecutter.exceptions import (
         CookiecutterException,
         FailedHookException,
@@ -369,14 +396,18 @@ def render(template: Template, context: dict, staging: Path) -> Path:
     from jinja2 import TemplateError
 
     work = staging / WORK_DIR
+    in_process = is_own_template(template.path)
     try:
-        with _isolated(template.path, work):
+        with _isolated(template.path, work), _walk_without_bytecode():
             project = generate_files(
                 repo_dir=str(template.path),
                 context=context,
                 output_dir=str(staging),
-                accept_hooks=True,
+                accept_hooks=not in_process,
             )
+            if in_process:
+                finish = template.finish.finish
+                finish(context["cookiecutter"], template.spec, template.path, Path(project))
     except FailedHookException as error:
         detail = _last_line(work / "stderr.log", work / "stdout.log")
         if detail == "no output":
@@ -393,19 +424,7 @@ def render(template: Template, context: dict, staging: Path) -> Path:
         # A template expression such as {{ 1/0 }} raises a plain Python exception out
         # of Jinja; it is the template's fault, so it gets a message, not a traceback.
         raise GenerationError(f"template error: {describe(error)}") from None
-    project_path = Path(project)
-    drop_bytecode(project_path)
-    return project_path
-
-
-def drop_bytecode(project: Path) -> None:
-    """Remove ``__pycache__`` folders copied from the template.
-
-    pip byte-compiles every .py file of a wheel, the bundled template's included, and
-    cookiecutter copies the resulting .pyc files into the project like any binary.
-    """
-    for cache in sorted(project.rglob("__pycache__"), reverse=True):
-        shutil.rmtree(cache, ignore_errors=True)
+    return Path(project)
 
 
 def move_into_place(project: Path, target: Path, staging: Staging) -> None:

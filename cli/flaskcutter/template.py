@@ -45,6 +45,23 @@ def find_template_dir() -> Path:
                 f"and {PROJECT_DIR}/"
             )
         return path
+    return own_template_dir()
+
+
+def is_own_template(path: Path) -> bool:
+    """Whether ``path`` is the template this copy of flaskcutter was built with.
+
+    Its hooks are this package's own code, so `new` may call them in-process; any
+    other template (--template, FLASKCUTTER_TEMPLATE) runs its hooks as hooks.
+    """
+    try:
+        return path.resolve() == own_template_dir().resolve()
+    except GenerationError:
+        return False
+
+
+def own_template_dir() -> Path:
+    """The bundled copy of an installed wheel, else this checkout's template."""
     bundled = importlib.resources.files("flaskcutter") / "template"
     # Installed wheels are unpacked on disk, so the resource is a real directory.
     if isinstance(bundled, Path) and is_template(bundled):
