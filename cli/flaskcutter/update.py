@@ -135,8 +135,8 @@ def answers_for(template: Template, record: Record, sets: tuple[str, ...] = ()) 
 def rendered(template: Template, values: Mapping[str, Any], origin: Origin) -> Iterator[Path]:
     """The project as ``template`` renders it with ``values``, in a private directory."""
     with staging_dir(Path(tempfile.gettempdir())) as staging:
-        context = build_context(template, values, staging, origin)
-        yield render(template, context, staging)
+        context = build_context(template, values, staging.path, origin)
+        yield render(template, context, staging.path)
 
 
 def base_template(record: Record, target_source: Source, stack: contextlib.ExitStack) -> Path:

@@ -19,8 +19,10 @@ from ..cli_support import GIT_EMAIL, GIT_NAME, copy_template
 PROJECT = "{{cookiecutter.project_slug}}"
 # What v2 changes, in files whose text the template's restructuring leaves alone.
 CHANGED = ".gitignore"  # its first line gets longer
-CHANGED_OLD = "# Secrets and local state\n"
-CHANGED_NEW = "# Secrets and local state: never commit them\n"
+CHANGED_OLD = (
+    '# A leading "/" anchors a pattern to the project root, so that a folder of the same\n'
+)
+CHANGED_NEW = '# A leading "/" anchors a pattern to the root of the project, so that a folder\n'
 APPENDED = ".env.example"  # a line at its end
 APPENDED_LINE = "# LOG_LEVEL=INFO\n"
 ADDED = "CONTRIBUTING.md"
