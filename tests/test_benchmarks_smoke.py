@@ -6,6 +6,7 @@ is checked is that it still runs to the end and that the table has its columns.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -14,8 +15,12 @@ import pytest
 
 from .conftest import REPO, missing_service, run
 
-# One worker runs them one after the other: they time things, and load the machine.
-pytestmark = pytest.mark.xdist_group("benchmarks")
+# Quick mode times nothing that matters, so the benchmarks spread over the workers.
+# `install` and `matrix` build venvs or run the suite itself: minutes, not seconds.
+# They run where FLASKCUTTER_SLOW_SMOKE is set, which .ci/run does after the README's
+# test command, so they stay checked without slowing the everyday suite.
+SLOW = ("install", "matrix")
+SLOW_SMOKE = os.environ.get("FLASKCUTTER_SLOW_SMOKE") == "1"
 
 TIMING = ["case", "wall ms", "× floor", "CPU ms", "CPU × floor", "runs"]
 COLUMNS = {
@@ -69,6 +74,8 @@ def run_quick(script: str, *args: str) -> str:
     ],
 )
 def test_benchmark_prints_its_table_in_quick_mode(name: str) -> None:
+    if name in SLOW and not SLOW_SMOKE:
+        pytest.skip(f"{name} takes minutes: .ci/run checks it with FLASKCUTTER_SLOW_SMOKE=1")
     if name == "serve":
         for tool in ("wrk", "nginx"):
             if not shutil.which(tool):
