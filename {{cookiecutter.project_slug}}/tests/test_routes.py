@@ -87,6 +87,16 @@ def test_test_config_overrides_settings() -> None:
     assert b"Other" in app.test_client().get("/").data
 
 
+def test_a_header_the_view_sets_itself_is_kept(app: Flask) -> None:
+    @app.get("/framed")
+    def framed() -> tuple[str, int, dict[str, str]]:
+        return "ok", 200, {"X-Frame-Options": "SAMEORIGIN"}
+
+    headers = app.test_client().get("/framed").headers
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_body_over_max_content_length_is_rejected(app: Flask) -> None:
     @app.post("/upload")
     def upload() -> str:
