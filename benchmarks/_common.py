@@ -57,7 +57,11 @@ class BenchError(RuntimeError):
 
 
 def parse_args(
-    description: str, runs: int, warmup: int = 1, templates: bool = False
+    description: str,
+    runs: int,
+    warmup: int = 1,
+    templates: bool = False,
+    extra: Sequence[tuple[str, str]] = (),
 ) -> argparse.Namespace:
     """The options every script takes; ``--quick`` (or BENCH_QUICK=1) is CI's smoke mode.
 
@@ -75,6 +79,8 @@ def parse_args(
     parser.add_argument(
         "--warmup", type=int, default=warmup, help=f"unmeasured rounds first (default {warmup})"
     )
+    for flag, text in extra:  # a script's own switches
+        parser.add_argument(flag, action="store_true", help=text)
     if templates:
         parser.add_argument(
             "--template",

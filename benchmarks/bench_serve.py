@@ -2,11 +2,13 @@
 
 The default project (production config, SQLite migrated with `flask db upgrade`) and
 the bare app of _apps.py (same stack, same routes, same body, same database file) each
-run under Gunicorn with 2 sync workers on a loopback port. One Nginx, configured by this
-script under a temporary prefix, proxies a port to each. `wrk --latency` loads one
-target at a time for a few seconds; targets alternate between rounds.
+run under Gunicorn with the project's own deploy/gunicorn.conf.py (gthread workers, as
+shipped; `--sync` serves both with 2 sync workers instead, as earlier runs did) on a
+loopback port. One Nginx, configured by this script under a temporary prefix like the
+shipped site (an upstream with keepalive, HTTP/1.1), proxies a port to each. `wrk
+--latency` loads one target at a time for a few seconds; targets alternate by round.
 
-    .venv/bin/python benchmarks/bench_serve.py [--runs N] [--quick]
+    .venv/bin/python benchmarks/bench_serve.py [--runs N] [--quick] [--sync]
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ from _common import (
 
 ROUTES = ("/healthz", "/")
 # Two sync workers each serve one connection at a time; four connections keep both
-# busy without measuring a long accept queue.
+# busy without measuring a long accept queue. The shipped gthread workers hold more.
 WRK_CONNECTIONS = 4
+WRK_CONNECTIONS_SHIPPED = 16
 
 NGINX_CONF = """\
 daemon off;
@@ -66,10 +69,16 @@ http {{
 }}
 """
 NGINX_SERVER = """\
+    upstream app_{upstream} {{
+        server 127.0.0.1:{upstream};
+        keepalive 16;
+    }}
     server {{
         listen 127.0.0.1:{listen};
         location / {{
-            proxy_pass http://127.0.0.1:{upstream};
+            proxy_pass http://app_{upstream};
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $remote_addr;
             proxy_set_header X-Forwarded-Proto $scheme;
@@ -118,13 +127,13 @@ def workers_cpu(master: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def wrk(url: str, master: int, seconds: int) -> Load:
+def wrk(url: str, master: int, seconds: int, connections: int = WRK_CONNECTIONS) -> Load:
     """Load ``url`` for ``seconds``; the CPU figure is that of the master's workers.
 
     CPU per request is what a busy neighbour disturbs least: req/s on a shared
     machine moves with the load next door, the work done per request does not.
     """
-    argv = [tool("wrk"), "--latency", "-t", "1", "-c", str(WRK_CONNECTIONS)]
+    argv = [tool("wrk"), "--latency", "-t", "1", "-c", str(connections)]
     argv += ["-d", f"{seconds}s", "--timeout", "5s", url]
     before = workers_cpu(master)
     output = run_checked(argv, Path.cwd(), timeout=seconds + 30).stdout
@@ -134,13 +143,21 @@ def wrk(url: str, master: int, seconds: int) -> Load:
 
 
 @contextlib.contextmanager
-def gunicorn(app_dir: Path, app: str, env: Mapping[str, str], logs: Path) -> Iterator[int]:
-    """Serve ``app`` with 2 sync workers on a free loopback port; yield the port."""
+def gunicorn(
+    app_dir: Path, app: str, env: Mapping[str, str], logs: Path, conf: Path | None
+) -> Iterator[int]:
+    """Serve ``app`` on a free loopback port with ``conf``, else 2 sync workers."""
     port = free_port()
-    argv = [tool("gunicorn"), "--workers", "2", "--worker-class", "sync"]
-    argv += ["--bind", f"127.0.0.1:{port}", "--chdir", str(app_dir)]
-    # Gunicorn 25+ opens a control socket in $HOME by default; two servers would clash.
-    argv += ["--no-control-socket", app]
+    if conf is None:
+        argv = [tool("gunicorn"), "--workers", "2", "--worker-class", "sync"]
+        # Gunicorn 25+ opens a control socket in $HOME by default; two would clash.
+        argv += ["--no-control-socket"]
+    else:
+        argv = [tool("gunicorn"), "--config", str(conf)]
+        runtime = logs / f"run-{port}"
+        runtime.mkdir()
+        env = {**env, "RUNTIME_DIRECTORY": str(runtime)}
+    argv += ["--bind", f"127.0.0.1:{port}", "--chdir", str(app_dir), app]
     log_file = logs / f"gunicorn-{port}.log"
     with background(argv, app_dir, env, log_file) as process:
         wait_http(f"http://127.0.0.1:{port}/healthz", process, log_file)
@@ -173,7 +190,12 @@ def fetch(url: str) -> str:
 
 
 def main() -> int:
-    args = parse_args(__doc__.splitlines()[0], runs=5, warmup=1)
+    args = parse_args(
+        __doc__.splitlines()[0],
+        runs=5,
+        warmup=1,
+        extra=[("--sync", "serve with 2 sync workers instead of the shipped config")],
+    )
     seconds = 1 if args.quick else 3
     for name in ("wrk", "nginx"):
         if not shutil.which(name):
@@ -190,13 +212,15 @@ def main() -> int:
             DATABASE_URL=f"sqlite:///{root / 'serve.sqlite'}",
         )
         run_checked([tool("flask"), "--app", DEFAULT_PACKAGE, "db", "upgrade"], project, env)
+        conf = None if args.sync else project / "deploy" / "gunicorn.conf.py"
+        connections = WRK_CONNECTIONS if args.sync else WRK_CONNECTIONS_SHIPPED
         app_port, app_pid = stack.enter_context(
-            gunicorn(project, f"{DEFAULT_PACKAGE}:create_app('production')", env, root)
+            gunicorn(project, f"{DEFAULT_PACKAGE}:create_app('production')", env, root, conf)
         )
         bare = write_app(root / "bare", "bare_serve", BARE_SERVE)
         (bare / "body.html").write_text(fetch(f"http://127.0.0.1:{app_port}/"), encoding="utf-8")
         bare_port, bare_pid = stack.enter_context(
-            gunicorn(bare, "bare_serve:create_app()", env, root)
+            gunicorn(bare, "bare_serve:create_app()", env, root, conf)
         )
         proxied = stack.enter_context(nginx(root / "nginx", [bare_port, app_port]))
 
@@ -209,7 +233,7 @@ def main() -> int:
         cases = {
             (via, route, who): (
                 lambda port=port, pid=pid, route=route: wrk(
-                    f"http://127.0.0.1:{port}{route}", pid, seconds
+                    f"http://127.0.0.1:{port}{route}", pid, seconds, connections
                 )
             )
             for route in ROUTES
@@ -235,10 +259,11 @@ def main() -> int:
             ]
         )
     headers = ["case", "req/s", "× floor", "p50 ms", "p99 ms", "CPU µs/req", "CPU × floor"]
+    workers = "2 sync workers" if args.sync else "the shipped gunicorn.conf.py, gthread"
     emit(
-        "serve: Gunicorn (2 sync workers), direct and behind Nginx",
+        f"serve: Gunicorn ({workers}), direct and behind Nginx",
         table([*headers, "runs"], rows),
-        f"`wrk --latency -t 1 -c {WRK_CONNECTIONS} -d {seconds}s` per run, medians over runs; "
+        f"`wrk --latency -t 1 -c {connections} -d {seconds}s` per run, medians over runs; "
         "target ≥ 0.95× the bare app's req/s. CPU µs/req is the Gunicorn workers' CPU "
         "time per request (from /proc), steadier than req/s on a shared machine.",
     )
