@@ -12,7 +12,7 @@ from hooks import pre_gen_project as rules
 from hooks.post_gen_project import paths_to_prune, prune
 from hooks.pre_gen_project import effective, notices
 
-from .conftest import REPO, run
+from .conftest import BIN, REPO, run
 
 pytestmark = pytest.mark.xdist_group("hooks")
 
@@ -302,3 +302,24 @@ def test_plain_cookiecutter_cannot_be_made_to_run_code(tmp_path: Path, key: str)
     assert "SecurityError" in result.stderr
     assert not canary.exists()
     assert list(output.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "entry", ["plain-cookiecutter", "flaskcutter-new"], ids=lambda entry: entry
+)
+def test_switched_off_options_are_recorded_as_off(tmp_path: Path, entry: str) -> None:
+    # database=postgresql is given on purpose: with SQLAlchemy off it takes no effect,
+    # so the record must not say "postgresql" (nor "sqlite", the default).
+    if entry == "plain-cookiecutter":
+        result = plain_cookiecutter(tmp_path, "use_sqlalchemy=false", "database=postgresql")
+    else:
+        result = run(
+            [str(BIN / "flaskcutter"), "new", "My Flask App", "--db", "none", "--no-git"]
+            + ["-o", str(tmp_path)],
+            cwd=tmp_path,
+            env={"HOME": str(tmp_path)},
+        )
+    assert result.returncode == 0, result.stderr
+    answers = json.loads((tmp_path / "my-flask-app" / ".flaskcutter.json").read_text())
+    off = {key: answers[key] for key in ("use_sqlalchemy", "database", "use_migrate")}
+    assert off == {"use_sqlalchemy": False, "database": None, "use_migrate": False}
