@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import click
@@ -77,6 +78,16 @@ def engine_options(url: str, timeout: int = TIMEOUT_SECONDS) -> dict[str, Any]:
     return {}
 
 
+def migrations_directory() -> str:
+    """migrations/ at the project root, or inside the package where the wheel puts it.
+
+    An absolute path, so `flask db` works from any directory, installed or not.
+    """
+    here = Path(__file__).resolve().parent
+    bundled = here / "migrations"
+    return str(bundled if bundled.is_dir() else here.parent / "migrations")
+
+
 def database_problem() -> str | None:
     """The health check: None when the database answers, else a short reason."""
     try:
@@ -112,5 +123,5 @@ def init_app(app: Flask) -> None:
     # lets later migrations ALTER tables on SQLite, which cannot do it in place.
     from flask_migrate import Migrate
 
-    Migrate(app, db, render_as_batch=True)
+    Migrate(app, db, directory=migrations_directory(), render_as_batch=True)
 {%- endif %}
