@@ -13,6 +13,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import subprocess
 import sys
@@ -149,6 +150,8 @@ def write_env(answers: Context, root: Path) -> None:
         return
     lines = [
         "# Local settings, read by `flask` through python-dotenv. Never commit this file.",
+        # So that `flask run`, `flask routes` and `flask db` need no --app.
+        f"FLASK_APP={answers['package_name']}",
         "FLASK_CONFIG=development",
         f"SECRET_KEY={secrets.token_hex(32)}",
     ]
@@ -173,15 +176,36 @@ def next_steps(answers: Context, where: str | None = None) -> str:
     pkg = answers["package_name"]
     steps = [
         f"cd {where or answers['project_slug']}",
-        "python -m venv .venv && . .venv/bin/activate",
+        # The oldest Python the project admits, by name: a plain `python` may be older,
+        # and pip would then search every release for one that installs on it.
+        f"python{answers['python_version']} -m venv .venv && . .venv/bin/activate",
         'pip install -e ".[dev]"',
     ]
+    if answers["use_sqlalchemy"] and answers["database"] == "postgresql":
+        # Without DATABASE_URL development quietly uses a SQLite file instead.
+        steps += [
+            f"createdb {pkg}",
+            f"export DATABASE_URL=postgresql://localhost/{pkg}  # or set it in .env",
+        ]
     if answers["use_migrate"]:
         steps.append(f"flask --app {pkg} db upgrade")
     elif answers["use_sqlalchemy"]:
         steps.append(f"flask --app {pkg} init-db")
     steps += ["python -m pytest", f"flask --app {pkg} run --debug"]
     return "Next steps:\n" + "\n".join(f"  {step}" for step in steps)
+
+
+def where_from_shell(project: Path) -> str | None:
+    """The project's path as seen from where the user ran cookiecutter (``-o`` too).
+
+    Cookiecutter runs this hook inside the project; the shell's PWD still names the
+    directory the user typed the command in.
+    """
+    shell_dir = os.environ.get("PWD", "")
+    if not shell_dir or not os.path.isdir(shell_dir):
+        return None
+    relative = os.path.relpath(project, shell_dir)
+    return shlex.quote(relative if not relative.startswith("..") else str(project))
 
 
 def finish(context: Context, spec: Context, template: Path, root: Path) -> Context:
@@ -206,7 +230,7 @@ def main() -> int:
     template = Path(TEMPLATE_DIR)
     spec = json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))
     answers = finish(json.loads(CONTEXT_JSON), spec, template, Path.cwd())
-    print(next_steps(answers))
+    print(next_steps(answers, where=where_from_shell(Path.cwd())))
     return 0
 
 

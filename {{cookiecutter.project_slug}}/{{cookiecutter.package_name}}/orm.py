@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask, current_app
@@ -31,6 +31,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The base class of the models. db.Model is made at run time from Base, which type
+# checkers cannot follow, so they are shown Base itself (Flask-SQLAlchemy's advice).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 def normalise_database_url(url: str) -> str:

@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
     if hops:
         # Trust exactly as many X-Forwarded-* entries as there are proxies; a client
         # that adds its own entries cannot push the real address out of view.
+        # Flask documents wrapping wsgi_app by assignment; mypy sees a method there.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )

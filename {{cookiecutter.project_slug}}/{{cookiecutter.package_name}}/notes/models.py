@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..orm import db
+from ..orm import Model
 
 TITLE_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 10_000
@@ -18,7 +18,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Note(db.Model):
+class Note(Model):
     """A short titled text, the sample resource served under /api/notes."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
