@@ -70,7 +70,7 @@ def run_quick(script: str, *args: str) -> str:
         "start",
         pytest.param("serve", marks=pytest.mark.nginx),
         "matrix",
-        pytest.param("install", marks=pytest.mark.slow),
+        pytest.param("install", marks=pytest.mark.heavy),
     ],
 )
 def test_benchmark_prints_its_table_in_quick_mode(name: str) -> None:

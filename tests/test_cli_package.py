@@ -68,7 +68,7 @@ def test_python_m_flaskcutter_works_like_the_script(box: Sandbox) -> None:
     assert "layout" in json.loads(result.stdout)
 
 
-@pytest.mark.slow
+@pytest.mark.heavy
 def test_wheel_bundles_the_template_and_works_from_any_directory(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     built = run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)], REPO)
@@ -123,7 +123,7 @@ def test_wheel_bundles_the_template_and_works_from_any_directory(tmp_path: Path)
     assert not list((elsewhere / "shop").rglob("__pycache__"))
 
 
-@pytest.mark.slow
+@pytest.mark.heavy
 def test_install_creates_the_venv_and_ends_green(box: Sandbox) -> None:
     result = invoke(["new", "Blog", "--no-input", "--install", "-o", "x"])
     assert result.exit_code == 0, result.output

@@ -64,6 +64,20 @@ def baked_structures(bake: Bake, runnable: bool = False) -> Iterator[tuple[str, 
         yield name, bake(**changes(answers))
 
 
+def distinct_installs(bake: Bake) -> Iterator[tuple[str, Path]]:
+    """(matrix name, project) for the first structure of each distinct set of
+    dependencies: what uv resolves and installs differs only between these, and the
+    layouts' files are already checked by every bake's own suite (tests/test_bake.py).
+    """
+    seen: set[tuple[str, ...]] = set()
+    for name, project in baked_structures(bake, runnable=True):
+        pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+        needs = tuple(sorted(pyproject["project"]["dependencies"]))
+        if needs not in seen:
+            seen.add(needs)
+            yield name, project
+
+
 def copy_project(project: Path, into: Path) -> Path:
     target = into / project.name
     shutil.rmtree(target, ignore_errors=True)
@@ -182,13 +196,13 @@ def test_pre_commit_runs_offline_and_passes(bake: Bake, tmp_path: Path) -> None:
     report(failures)
 
 
-@pytest.mark.slow
+@pytest.mark.heavy
 def test_uv_sync_then_uv_run_pytest(
     bake: Bake, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     uv = tool("uv")
     failures = []
-    for name, project in baked_structures(bake, runnable=True):
+    for name, project in distinct_installs(bake):
         copy = copy_project(project, tmp_path)
         env = dict(UV_ENV)
         if uses_postgres(copy):
@@ -206,13 +220,13 @@ def test_uv_sync_then_uv_run_pytest(
     report(failures)
 
 
-@pytest.mark.slow
+@pytest.mark.heavy
 def test_lowest_declared_versions_pass_the_suite(
     bake: Bake, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     uv = tool("uv")
     failures = []
-    for name, project in baked_structures(bake, runnable=True):
+    for name, project in distinct_installs(bake):
         copy = copy_project(project, tmp_path)
         env = dict(UV_ENV)
         if uses_postgres(copy):
@@ -247,7 +261,7 @@ sys.exit(any(status != 200 for status in statuses.values()))
 """
 
 
-@pytest.mark.slow
+@pytest.mark.heavy
 def test_wheel_and_sdist_work_installed(bake: Bake, tmp_path: Path) -> None:
     """Both layouts: the wheel runs from another directory, the sdist's tests pass."""
     uv = tool("uv")
@@ -255,9 +269,10 @@ def test_wheel_and_sdist_work_installed(bake: Bake, tmp_path: Path) -> None:
     for layout in SPEC["layout"]:
         project = copy_project(bake(layout=layout), tmp_path / layout)
         pkg = json.loads((project / ".flaskcutter.json").read_text())["package_name"]
-        built = run([str(BIN / "python"), "-m", "build", "--outdir", "dist", "."], cwd=project)
+        # uv build: the same PEP 517 build as `python -m build`, with a cached backend.
+        built = run([uv, "build", "--quiet", "--out-dir", "dist", "."], cwd=project, env=UV_ENV)
         if built.returncode != 0:
-            failures.append(f"{layout}: python -m build\n{tail(built)}")
+            failures.append(f"{layout}: uv build\n{tail(built)}")
             continue
         wheel = next((project / "dist").glob("*.whl"))
         sdist = next((project / "dist").glob("*.tar.gz"))

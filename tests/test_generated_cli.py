@@ -76,7 +76,7 @@ def test_no_database_means_no_trace_of_one(bake: Bake, layout: str) -> None:
             assert [w for w in words if w in text] == [], path
 
 
-@pytest.mark.slow
+@pytest.mark.heavy
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.xdist_group("readme-install")
 def test_readme_install_command_then_pytest(bake: Bake, layout: str, tmp_path: Path) -> None:
