@@ -26,9 +26,10 @@ class UtcDateTime(fields.DateTime):
     """ISO 8601 with an explicit offset: SQLite hands back naive UTC datetimes."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
+        if not isinstance(value, datetime):
+            return super()._serialize(value, attr, obj, **kwargs)
+        # isoformat directly: this runs for every note of every page.
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 TITLE_RULES = [
