@@ -101,6 +101,7 @@ def main() -> int:
                     home,
                     FLASK_CONFIG="production",
                     SECRET_KEY=secrets.token_hex(32),
+                    TRUSTED_HOSTS="127.0.0.1",
                     DATABASE_URL=f"sqlite:///{root / f'{version}-{route}.sqlite'}",
                 )
                 flask = [tool("flask"), "--app", DEFAULT_PACKAGE, "db", "upgrade"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 from flask import Flask, request
 from flask.testing import FlaskClient
@@ -104,8 +106,9 @@ def test_docs_page_is_served_locally_in_development(
 def test_docs_page_is_off_elsewhere_unless_a_setting_turns_it_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("TRUSTED_HOSTS", "localhost")
     for name in ("testing", "production"):
         assert create_app(name).test_client().get("/api/docs").status_code == 404
         assert (
