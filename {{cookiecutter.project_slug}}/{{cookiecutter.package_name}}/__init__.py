@@ -38,12 +38,14 @@ def create_app(
     security.init_app(app)
     errors.init_app(app)
     commands.init_app(app)
+    # Resource blueprints register with the Api (which documents them), pages with
+    # the app; a page blueprint comes last, so `flaskcutter add blueprint` follows it.
     api = openapi.init_app(app)
-    app.register_blueprint(main_bp)
     api.register_blueprint(api_bp, url_prefix=API_PREFIX)
+    app.register_blueprint(main_bp)
 {%- if cookiecutter.use_sqlalchemy %}
     init_orm(app)
-    app.register_blueprint(notes_bp)
     api.register_blueprint(notes_api_bp, url_prefix=f"{API_PREFIX}/notes")
+    app.register_blueprint(notes_bp)
 {%- endif %}
     return app

@@ -23,7 +23,9 @@ class ProblemSchema(Schema):
     type = fields.String(required=True, metadata={"example": "about:blank"})
     title = fields.String(required=True, metadata={"example": "Not Found"})
     status = fields.Integer(required=True, metadata={"example": 404})
-    detail = fields.String(required=True, metadata={"example": "note 999 not found"})
+    detail = fields.String(
+        required=True, metadata={"example": "There is no API endpoint at /api/nope."}
+    )
     errors = fields.Dict(
         keys=fields.String(),
         values=fields.List(fields.String()),
