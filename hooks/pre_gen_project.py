@@ -166,12 +166,13 @@ STDLIB_MODULES = frozenset(sys.stdlib_module_names) | STDLIB_ELSEWHERE
 # tests/test_names.py computes them from the installed distributions and checks.
 PROJECT_IMPORTS = frozenset(
     {
-        "alembic", "app", "asgiref", "blinker", "click", "conftest", "dotenv",
-        "flask", "flask_migrate", "flask_sqlalchemy", "greenlet", "gunicorn",
-        "iniconfig", "itsdangerous", "jinja2", "mako", "markupsafe", "migrations",
+        "alembic", "apispec", "app", "asgiref", "blinker", "click", "conftest", "dotenv",
+        "flask", "flask_migrate", "flask_smorest", "flask_sqlalchemy", "greenlet", "gunicorn",
+        "iniconfig", "itsdangerous", "jinja2", "mako", "markupsafe", "marshmallow",
+        "migrations",
         "packaging", "pip", "pkg_resources", "pluggy", "psycopg", "psycopg_binary",
         "py", "pygments", "pytest", "ruff", "setuptools", "sqlalchemy", "test",
-        "tests", "typing_extensions", "werkzeug", "wheel",
+        "swagger_ui_bundle", "tests", "typing_extensions", "webargs", "werkzeug", "wheel",
     }
 )  # fmt: skip
 

@@ -32,12 +32,14 @@ from pathlib import Path
 # Fold order: what users edit first comes first.
 SECTIONS = (
     "notes/views.py",
+    "notes/schemas.py",
     "notes/api.py",
     "main/views.py",
     "api/views.py",
     "orm.py",
     "notes/models.py",
     "errors.py",
+    "openapi.py",
     "security.py",
     "commands.py",
     "config.py",

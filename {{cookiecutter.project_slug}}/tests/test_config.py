@@ -140,3 +140,15 @@ def test_bad_proxy_hops_is_a_clear_error(production_env: pytest.MonkeyPatch) -> 
         production_env.setenv("PROXY_FIX_HOPS", value)
         with pytest.raises(ConfigError, match="PROXY_FIX_HOPS must be a whole number"):
             create_app("production")
+
+
+def test_production_serves_the_api_docs_page_only_with_api_docs_1(
+    production_env: pytest.MonkeyPatch,
+) -> None:
+    assert create_app("production").test_client().get("/api/docs").status_code == 404
+    assert create_app("production").test_client().get("/api/openapi.json").is_json
+    production_env.setenv("API_DOCS", "1")
+    assert create_app("production").test_client().get("/api/docs").status_code == 200
+    production_env.setenv("API_DOCS", "yes")
+    with pytest.raises(ConfigError, match="API_DOCS must be 0 or 1, got 'yes'"):
+        create_app("production")

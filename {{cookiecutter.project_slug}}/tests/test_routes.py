@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask, request
 from flask.testing import FlaskClient
 
@@ -63,13 +64,49 @@ def test_unknown_api_path_gets_json_404(client: FlaskClient) -> None:
     for path in ("/api/no-such-thing", "/api"):
         response = client.get(path)
         assert response.status_code == 404
-        assert response.get_json()["status"] == 404
+        assert response.mimetype == "application/problem+json"
+        assert response.get_json()["detail"] == f"There is no API endpoint at {path}."
 
 
-def test_wrong_method_on_api_gets_json_405(client: FlaskClient) -> None:
+def test_wrong_method_on_api_gets_problem_405_with_allow(client: FlaskClient) -> None:
     response = client.put("/api/ping")
     assert response.status_code == 405
-    assert response.get_json()["error"] == "Method Not Allowed"
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["title"] == "Method Not Allowed"
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD"}
+
+
+def test_openapi_document_describes_the_api(client: FlaskClient) -> None:
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    spec = response.get_json()
+    assert spec["openapi"].startswith("3.")
+    assert {"/api/ping", "/api/hello/{name}"} <= set(spec["paths"])
+    problem = spec["components"]["responses"]["DEFAULT_ERROR"]["content"]
+    assert list(problem) == ["application/problem+json"]
+
+
+def test_docs_page_is_served_locally_in_development(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FLASK_CONFIG", "development")
+    client = create_app().test_client()
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    # Swagger UI comes from the app itself, never from a CDN.
+    assert b"https://" not in page.data
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert client.get(f"/api/docs/assets/{asset}").status_code == 200
+    assert client.get("/api/docs/assets/index.html").status_code == 404
+    assert client.get("/static/api-docs.js").status_code == 200
+
+
+def test_docs_page_is_off_in_testing_unless_a_setting_turns_it_on() -> None:
+    client = create_app("testing").test_client()
+    assert client.get("/api/docs").status_code == 404
+    assert client.get("/api/openapi.json").status_code == 200
+    docs = create_app("testing", {"API_DOCS": True}).test_client().get("/api/docs")
+    assert docs.status_code == 200
 
 
 def test_security_headers_on_every_response(client: FlaskClient) -> None:

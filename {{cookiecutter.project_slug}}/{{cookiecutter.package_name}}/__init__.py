@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import commands, errors, security
+from . import commands, errors, openapi, security
 from .api import bp as api_bp
 from .config import API_PREFIX, ConfigError, load_config
 from .main import bp as main_bp
@@ -38,11 +38,14 @@ def create_app(
     security.init_app(app)
     errors.init_app(app)
     commands.init_app(app)
+    # Resource blueprints register with the Api (which documents them), pages with
+    # the app; a page blueprint comes last, so `flaskcutter add blueprint` follows it.
+    api = openapi.init_app(app)
+    api.register_blueprint(api_bp, url_prefix=API_PREFIX)
     app.register_blueprint(main_bp)
-    app.register_blueprint(api_bp, url_prefix=API_PREFIX)
 {%- if cookiecutter.use_sqlalchemy %}
     init_orm(app)
+    api.register_blueprint(notes_api_bp, url_prefix=f"{API_PREFIX}/notes")
     app.register_blueprint(notes_bp)
-    app.register_blueprint(notes_api_bp, url_prefix=f"{API_PREFIX}/notes")
 {%- endif %}
     return app

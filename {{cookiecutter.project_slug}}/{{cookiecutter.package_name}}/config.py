@@ -30,17 +30,28 @@ class Config:
 
     CONFIG_NAME = "base"
     APP_NAME = {{ cookiecutter.project_name | python_string }}
+    # The OpenAPI document's version of the API (/api/openapi.json).
+    API_VERSION = {{ cookiecutter.version | python_string }}
     # deploy/nginx enforces the same limit with client_max_body_size 1m.
     MAX_CONTENT_LENGTH = 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # How many proxies in front of the app set X-Forwarded-*; 0 trusts none.
     DEFAULT_PROXY_HOPS = 0
+    # The interactive API docs page (/api/docs); API_DOCS=1 or 0 overrides.
+    DEFAULT_API_DOCS = False
 
     def __init__(self) -> None:
         self.SECRET_KEY = self.secret_key()
         self.PROXY_FIX_HOPS = self.proxy_hops()
         self.TRUSTED_HOSTS = self.trusted_hosts()
+        self.API_DOCS = self.api_docs()
+
+    def api_docs(self) -> bool:
+        value = os.environ.get("API_DOCS", "1" if self.DEFAULT_API_DOCS else "0")
+        if value not in {"0", "1"}:
+            raise ConfigError(f"API_DOCS must be 0 or 1, got {value!r}")
+        return value == "1"
 
     def proxy_hops(self) -> int:
         value = os.environ.get("PROXY_FIX_HOPS", str(self.DEFAULT_PROXY_HOPS))
@@ -62,6 +73,7 @@ class DevelopmentConfig(Config):
     """Local work: `flask --app {{ cookiecutter.package_name }} run --debug`."""
 
     CONFIG_NAME = "development"
+    DEFAULT_API_DOCS = True
 
 
 class TestingConfig(Config):

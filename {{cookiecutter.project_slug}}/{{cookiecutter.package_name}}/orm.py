@@ -7,14 +7,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask, Response, current_app
 from flask.cli import with_appcontext
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.exceptions import ServiceUnavailable
 
 from .config import ConfigError
+from .errors import handle_http_error
 
 # Named constraints keep migrations deterministic and let SQLite batch mode drop them.
 NAMING_CONVENTION = {
@@ -105,6 +107,13 @@ def database_problem() -> str | None:
     return None
 
 
+def database_unavailable(error: OperationalError) -> Response:
+    """503 and Retry-After while the database is locked (SQLite) or unreachable."""
+    db.session.rollback()
+    busy = ServiceUnavailable("The database is busy; try again shortly.", retry_after=2)
+    return handle_http_error(busy)
+
+
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
@@ -124,6 +133,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(url, timeout))
     db.init_app(app)
     app.cli.add_command(init_db_command)
+    app.register_error_handler(OperationalError, database_unavailable)
     app.extensions.setdefault("health_checks", {})["database"] = database_problem
 {%- if cookiecutter.use_migrate %}
     # Imported here: only projects with migrations install Flask-Migrate. Batch mode

@@ -1,17 +1,14 @@
-"""The Note model. It imports only the database module, so there is no import cycle."""
+"""The Note model. It imports only the database module and the field limits."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..orm import Model
-
-TITLE_MAX_LENGTH = 200
-BODY_MAX_LENGTH = 10_000
+from .schemas import TITLE_MAX_LENGTH
 
 
 def utcnow() -> datetime:
@@ -27,11 +24,3 @@ class Note(Model):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "body": self.body,
-            "created_at": self.created_at.isoformat(),
-        }
