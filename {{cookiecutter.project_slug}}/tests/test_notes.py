@@ -240,3 +240,9 @@ def test_locked_sqlite_database_is_503_with_retry_after(tmp_path: Path) -> None:
         assert "Retry-After" in page.headers
     finally:
         other.close()
+
+
+def test_an_empty_notes_page_points_to_the_api(client: FlaskClient) -> None:
+    page = client.get("/notes/")
+    assert page.status_code == 200
+    assert b"/api/notes" in page.data

@@ -28,10 +28,9 @@ def error_response(status: int, message: str, **extra: Any) -> Response:
         "detail": message,
         **extra,
     }
-    response = current_app.json.response(body)
-    response.status_code = status
-    response.mimetype = PROBLEM_JSON
-    return response
+    return current_app.response_class(
+        current_app.json.dumps(body), status=status, mimetype=PROBLEM_JSON
+    )
 
 
 def field_errors(error: HTTPException) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import swagger_ui_bundle
-from flask import Flask, abort, render_template, send_from_directory
+from flask import Flask, Response, abort, render_template, send_from_directory
 from flask_smorest import Api
 from marshmallow import Schema, fields
 
@@ -55,7 +55,7 @@ def api_docs_page() -> str:
     return render_template("api/docs.html")
 
 
-def api_docs_asset(filename: str) -> object:
+def api_docs_asset(filename: str) -> Response:
     # Only the few files the page loads: the bundle also ships source maps and demos.
     if filename not in {"swagger-ui.css", "swagger-ui-bundle.js"}:
         abort(404)
