@@ -49,6 +49,11 @@ PATHS: dict[str, dict[str, object]] = {
     "tests/test_deploy_config.py": {"deployment": "gunicorn-nginx"},
     "LICENSE": {"license": ["MIT", "BSD-3-Clause", "Apache-2.0"]},
     ".github": {"use_github_actions": True},
+    "Dockerfile": {"container": True},
+    ".dockerignore": {"container": True},
+    "compose.yaml": {"container": True},
+    "container": {"container": True},
+    "tests/test_container_config.py": {"container": True},
 }
 # Longer help than the prompt in cookiecutter.json, for `flaskcutter options` and the
 # README's options table.
@@ -62,6 +67,7 @@ HELP: dict[str, str] = {
     "use_migrate": "Flask-Migrate with `migrations/` and a first revision",
     "deployment": "Gunicorn, Nginx and systemd files under `deploy/`, or none",
     "use_github_actions": "a CI workflow (with a PostgreSQL service when needed)",
+    "container": "a multi-stage `Dockerfile` (non-root, health-checked) and `compose.yaml` with the database",
 }
 
 
