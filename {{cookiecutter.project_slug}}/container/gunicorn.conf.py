@@ -95,6 +95,10 @@ forwarded_allow_ips = "127.0.0.1,::1"
 secure_scheme_headers: dict[str, str] = {}
 forwarder_headers = ""
 
+# The image has no writable home for gunicornc's socket; `docker exec` and signals
+# (HUP, TTIN, TTOU) to process 1 do its work in a container.
+control_socket_disable = True
+
 # Logs go to stdout/stderr, which the container runtime collects.
 accesslog = "-"
 errorlog = "-"
