@@ -133,7 +133,7 @@ def test_image_builds_runs_as_non_root_and_holds_no_secret(
         assert uid != "0", "the app runs as root"
 
         leaked = dotenv_secret(project).encode()
-        tests = {path.name for path in (project / "tests").glob("*.py")}
+        tests = {path.name for path in (project / "tests").glob("test_*.py")}
         found = []
         for path, content in podman.exported_files(container):
             # Third-party packages may ship tests of their own; the project's may not.
@@ -176,9 +176,7 @@ def test_compose_starts_postgresql_migrates_and_serves_the_notes_api(
     assert spec["services"]["app"]["depends_on"] == {
         "migrate": {"condition": "service_completed_successfully"}
     }
-    assert spec["services"]["migrate"]["depends_on"] == {
-        "db": {"condition": "service_healthy"}
-    }
+    assert spec["services"]["migrate"]["depends_on"] == {"db": {"condition": "service_healthy"}}
     port = free_port()
     env = {**podman.env, "SECRET_KEY": secrets.token_hex(32),
            "POSTGRES_PASSWORD": secrets.token_hex(16), "APP_PORT": str(port)}  # fmt: skip
