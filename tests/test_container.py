@@ -117,7 +117,7 @@ def test_image_builds_runs_as_non_root_and_holds_no_secret(
     run_id = uuid.uuid4().hex[:8]
     container, volume = f"app-{run_id}", f"data-{run_id}"
     secret = secrets.token_hex(32)
-    env = ["--env", f"SECRET_KEY={secret}"]
+    env = ["--env", f"SECRET_KEY={secret}", "--env", "TRUSTED_HOSTS=127.0.0.1"]
     try:
         if (project / "migrations").is_dir():
             # What compose.yaml's `migrate` service does before the app starts.
@@ -179,7 +179,7 @@ def test_compose_starts_postgresql_migrates_and_serves_the_notes_api(
     }
     assert spec["services"]["migrate"]["depends_on"] == {"db": {"condition": "service_healthy"}}
     port = free_port()
-    env = {**podman.env, "SECRET_KEY": secrets.token_hex(32),
+    env = {**podman.env, "SECRET_KEY": secrets.token_hex(32), "TRUSTED_HOSTS": "127.0.0.1",
            "POSTGRES_PASSWORD": secrets.token_hex(16), "APP_PORT": str(port)}  # fmt: skip
     # The file names no secret: compose refuses to run without them. (podman-compose
     # 1.0 has no `config`; --dry-run parses, interpolates and prints the commands.)
