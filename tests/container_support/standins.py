@@ -30,8 +30,9 @@ BIN=/usr/lib/postgresql/15/bin
 mkdir -p "$PGDATA" /run/postgresql
 chown -R postgres:postgres "$PGDATA" /run/postgresql
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
-    su postgres -s /bin/sh -c "$BIN/initdb -D $PGDATA -U postgres --auth-local=trust \
-        --auth-host=scram-sha-256" >/dev/null
+    # UTF8, as the official image: under SQL_ASCII psycopg hands back bytes.
+    su postgres -s /bin/sh -c "$BIN/initdb -D $PGDATA -U postgres -E UTF8 \
+        --locale=C.UTF-8 --auth-local=trust --auth-host=scram-sha-256" >/dev/null
     echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
     password=$(printf '%s' "$POSTGRES_PASSWORD" | sed "s/'/''/g")
     su postgres -s /bin/sh -c "$BIN/postgres --single -D $PGDATA postgres" >/dev/null <<SQL
