@@ -49,6 +49,11 @@ PATHS: dict[str, dict[str, object]] = {
     "tests/test_deploy_config.py": {"deployment": "gunicorn-nginx"},
     "LICENSE": {"license": ["MIT", "BSD-3-Clause", "Apache-2.0"]},
     ".github": {"use_github_actions": True},
+    "Dockerfile": {"container": True},
+    ".dockerignore": {"container": True},
+    "compose.yaml": {"container": True},
+    "container": {"container": True},
+    "tests/test_container_config.py": {"container": True},
 }
 # Longer help than the prompt in cookiecutter.json, for `flaskcutter options` and the
 # README's options table.
@@ -62,6 +67,7 @@ HELP: dict[str, str] = {
     "use_migrate": "Flask-Migrate with `migrations/` and a first revision",
     "deployment": "Gunicorn, Nginx and systemd files under `deploy/`, or none",
     "use_github_actions": "a CI workflow (with a PostgreSQL service when needed)",
+    "container": "a multi-stage `Dockerfile` (non-root, health-checked) and `compose.yaml` with the database",
 }
 
 
@@ -166,13 +172,16 @@ STDLIB_MODULES = frozenset(sys.stdlib_module_names) | STDLIB_ELSEWHERE
 # tests/test_names.py computes them from the installed distributions and checks.
 PROJECT_IMPORTS = frozenset(
     {
-        "alembic", "apispec", "app", "asgiref", "blinker", "click", "conftest", "dotenv",
-        "flask", "flask_migrate", "flask_smorest", "flask_sqlalchemy", "greenlet", "gunicorn",
-        "iniconfig", "itsdangerous", "jinja2", "mako", "markupsafe", "marshmallow",
-        "migrations",
-        "packaging", "pip", "pkg_resources", "pluggy", "psycopg", "psycopg_binary",
-        "py", "pygments", "pytest", "ruff", "setuptools", "sqlalchemy", "test",
-        "swagger_ui_bundle", "tests", "typing_extensions", "webargs", "werkzeug", "wheel",
+        "alembic", "apispec", "app", "asgiref", "ast_serialize", "blinker", "cfgv",
+        "click", "conftest", "distlib", "dotenv", "filelock", "flask", "flask_migrate",
+        "flask_smorest", "flask_sqlalchemy", "greenlet", "gunicorn", "hatchling",
+        "identify", "iniconfig", "itsdangerous", "jinja2", "librt", "mako",
+        "markupsafe", "marshmallow", "migrations", "mypy", "mypy_extensions", "mypyc",
+        "nodeenv", "packaging", "pathspec", "pip", "pkg_resources", "platformdirs",
+        "pluggy", "pre_commit", "psycopg", "psycopg_binary", "py", "pygments", "pytest",
+        "python_discovery", "ruff", "setuptools", "sqlalchemy", "swagger_ui_bundle",
+        "test", "tests", "tomlkit", "trove_classifiers", "typing_extensions",
+        "virtualenv", "webargs", "werkzeug", "wheel", "yaml",
     }
 )  # fmt: skip
 

@@ -78,6 +78,10 @@ def expected_paths(answers: dict[str, Any], pkg: str) -> tuple[set[str], set[str
         "deploy": answers["deployment"] != "none",
         "LICENSE": answers["license"] != "Proprietary",
         ".github/workflows/ci.yml": answers["use_github_actions"],
+        "Dockerfile": answers["container"],
+        ".dockerignore": answers["container"],
+        "compose.yaml": answers["container"],
+        "container/gunicorn.conf.py": answers["container"],
     }
     present = {path for path, keep in wanted.items() if keep}
     return present, set(wanted) - present

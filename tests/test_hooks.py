@@ -186,8 +186,16 @@ def test_switched_off_options_take_effect_as_off() -> None:
 # The conditional paths -------------------------------------------------------------
 
 
-def test_default_answers_prune_nothing() -> None:
-    assert paths_to_prune(effective(VALID, SPEC), rules) == []
+def test_default_answers_prune_only_the_files_of_options_that_default_to_off() -> None:
+    # An option that is off by default (a JSON false) keeps its files out of a
+    # default project; every other path is part of it.
+    off = {key for key, value in SPEC.items() if value is False}
+    expected = [
+        path.format(pkg=VALID["package_name"])
+        for path, condition in rules.PATHS.items()
+        if set(condition) & off
+    ]
+    assert paths_to_prune(effective(VALID, SPEC), rules) == expected
 
 
 def test_each_option_removes_its_own_paths_and_only_those() -> None:
