@@ -237,7 +237,7 @@ def systemd_analyze() -> str:
 def systemd_unit(project: Path) -> tuple[Path, str]:
     """The generated unit of a baked project, and the project's slug."""
     slug = json.loads((project / ".flaskcutter.json").read_text(encoding="utf-8"))["project_slug"]
-    return project / "deploy" / "systemd" / f"{slug}.service", slug
+    return project / "deploy" / "systemd" / f"{slug}@.service", slug
 
 
 def test_unit_passes_systemd_analyze_verify(bake: Bake, tmp_path: Path) -> None:
@@ -252,7 +252,10 @@ def test_unit_passes_systemd_analyze_verify(bake: Bake, tmp_path: Path) -> None:
     )
     copy = tmp_path / unit.name
     copy.write_text(text)
-    result = run([systemd_analyze(), "verify", "--man=no", str(copy)], tmp_path)
+    # A template is only checked through an instance: verify loads <slug>@1.service
+    # from the template beside it, and says nothing at all about the bare template.
+    instance = tmp_path / f"{slug}@1.service"
+    result = run([systemd_analyze(), "verify", "--man=no", str(instance)], tmp_path)
     assert result.returncode == 0, result.stderr
     assert unit.name not in result.stderr, result.stderr
 

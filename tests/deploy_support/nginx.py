@@ -1,7 +1,8 @@
 """The generated Nginx site, moved onto loopback test ports and run by an unprivileged prefix.
 
 Only what cannot work in a test is rewritten: the listen ports (high ports on
-127.0.0.1), the upstream address (Gunicorn on a loopback port), the certificate paths
+127.0.0.1), the upstream addresses (each Gunicorn instance on a loopback port instead
+of its unix socket, with the generated options), the certificate paths
 (a throwaway self-signed pair) and the root of the static alias (the test's copy of the
 project instead of /srv/<slug>). Every other line is tested exactly as generated.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +54,18 @@ def rewrite(text: str, pattern: str, replacement: str) -> str:
     return new
 
 
+def instance_servers(text: str, slug: str, upstreams: Sequence[str]) -> str:
+    """Replace the generated instance ``server`` lines by one per loopback upstream."""
+    line = re.compile(
+        rf"^(\s*)server unix:/run/{slug}-[0-9]+/gunicorn\.sock([^;\n]*);\n", re.MULTILINE
+    )
+    found = list(line.finditer(text))
+    assert found, "the site no longer lists instance sockets; update the test's rewrites"
+    indent, options = found[0].groups()
+    servers = "".join(f"{indent}server {upstream}{options};\n" for upstream in upstreams)
+    return text[: found[0].start()] + servers + text[found[-1].end() :]
+
+
 def loopback_site(
     text: str,
     *,
@@ -59,7 +73,7 @@ def loopback_site(
     project: Path,
     http_port: int,
     https_port: int,
-    upstream: str,
+    upstream: str | Sequence[str],
     certificate: Certificate,
 ) -> str:
     """The generated site with the four test-only rewrites applied."""
@@ -67,7 +81,7 @@ def loopback_site(
     text = rewrite(text, r"^\s*listen \[::\]:.*\n", "")
     text = rewrite(text, r"^(\s*listen\s+)80\b", rf"\g<1>{LOOPBACK}:{http_port}")
     text = rewrite(text, r"^(\s*listen\s+)443\b", rf"\g<1>{LOOPBACK}:{https_port}")
-    text = rewrite(text, rf"server unix:/run/{slug}/gunicorn\.sock\b", f"server {upstream}")
+    text = instance_servers(text, slug, [upstream] if isinstance(upstream, str) else upstream)
     text = rewrite(text, r"ssl_certificate\s+\S+;", f"ssl_certificate {certificate.cert};")
     text = rewrite(text, r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {certificate.key};")
     return rewrite(text, rf"alias /srv/{slug}/", f"alias {project}/")
@@ -89,7 +103,7 @@ class NginxSite:
         directory: Path,
         project: Path,
         slug: str,
-        upstream: str,
+        upstream: str | Sequence[str],
         certificate: Certificate,
     ) -> NginxSite:
         directory.mkdir(parents=True)

@@ -5,7 +5,8 @@ on a unix socket in its runtime directory, or on a loopback port, and refuses an
 other address. An operator changes it through the environment (the systemd unit's
 EnvironmentFile), not by editing this file:
 
-    GUNICORN_BIND     unix:/run/{{ cookiecutter.project_slug }}/gunicorn.sock (the default),
+    GUNICORN_BIND     unix:$RUNTIME_DIRECTORY/gunicorn.sock (the default: instance N
+                      of the systemd unit gets /run/<slug>-N/gunicorn.sock),
                       or a loopback address such as 127.0.0.1:8000 or [::1]:8000
     GUNICORN_WORKERS  worker processes (default: 2 per usable CPU, plus 1)
     GUNICORN_THREADS  threads per worker (default: 2)

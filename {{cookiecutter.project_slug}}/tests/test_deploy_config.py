@@ -110,11 +110,66 @@ def test_gunicorn_loads_the_production_app(monkeypatch: pytest.MonkeyPatch) -> N
     assert app.config["PROXY_FIX_HOPS"] == 1
 
 
-def test_nginx_proxies_to_the_socket_gunicorn_binds(
+def load_instances() -> dict[str, Any]:
+    """deploy/instances.py's functions, without running its command line."""
+    return runpy.run_path(str(PROJECT_ROOT / "deploy" / "instances.py"))
+
+
+def upstream_sockets(site: str) -> list[str]:
+    return re.findall(r"^\s*server (unix:\S+) ", site, re.M)
+
+
+def test_nginx_lists_the_socket_of_every_instance(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    conf = load_gunicorn_conf(monkeypatch)
-    assert f"server {conf['bind'][0]} " in NGINX_SITE.read_text()
+    count = load_instances()["count"]()
+    binds = []
+    for index in range(1, count + 1):
+        # What systemd exports to instance <index> of the template unit.
+        runtime = f"/run/{SERVICE}-{index}"
+        binds += load_gunicorn_conf(monkeypatch, RUNTIME_DIRECTORY=runtime)["bind"]
+    assert upstream_sockets(NGINX_SITE.read_text()) == binds
+
+
+def test_the_site_is_what_instances_py_writes_for_deploy_instances() -> None:
+    instances = load_instances()
+    site = NGINX_SITE.read_text()
+    assert instances["site"](site, instances["count"]()) == site
+    three = instances["site"](site, 3)
+    assert upstream_sockets(three) == [
+        f"unix:/run/{SERVICE}-{index}/gunicorn.sock" for index in (1, 2, 3)
+    ]
+    assert (
+        three.count("max_fails=3 fail_timeout=10s;")
+        == site.count("max_fails=3 fail_timeout=10s;") + 3 - instances["count"]()
+    )
+    assert instances["units"](2) == [f"{SERVICE}@1.service", f"{SERVICE}@2.service"]
+
+
+def test_the_instance_count_must_be_one_whole_number(tmp_path: Path) -> None:
+    count = load_instances()["count"]
+    wrong = []
+    for text in ["0", "two", "2\n3", "# nothing", "\u00b2", "-1"]:
+        path = tmp_path / "instances"
+        path.write_text(text, encoding="utf-8")
+        try:
+            count(path)
+        except SystemExit as refusal:
+            if "is refused" not in str(refusal):
+                wrong.append(text)
+        else:
+            wrong.append(text)
+    assert wrong == []
+
+
+def test_nginx_retries_only_idempotent_requests_on_another_instance() -> None:
+    # Without `non_idempotent`, Nginx never replays a POST that reached an instance.
+    assert nginx_value("proxy_next_upstream").split() == [
+        "error",
+        "timeout",
+        "http_502",
+        "http_503",
+    ]
 
 
 def test_nginx_body_limit_matches_the_app() -> None:
