@@ -1,18 +1,21 @@
-"""The database: Flask-SQLAlchemy, its settings, `init-db` and the health check."""
+"""The database: Flask-SQLAlchemy, its settings, `init-db`, the health check, and the
+optional read replica that `reader()` sends the read-only views to."""
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.cli import with_appcontext
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase
+from flask_sqlalchemy.session import Session as PrimarySession
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 from werkzeug.exceptions import ServiceUnavailable
 
 from .config import ConfigError
@@ -97,6 +100,124 @@ def migrations_directory() -> str:
     return str(bundled if bundled.is_dir() else here.parent / "migrations")
 
 
+# A client that wrote reads from the primary for this long (a cookie says until when),
+# so it sees its own write even while the replica lags behind. REPLICA_LAG_SECONDS
+# overrides it.
+READ_YOUR_WRITES_SECONDS = 10
+PRIMARY_COOKIE = "read_primary_until"
+# After the replica fails, reads skip it for this long instead of waiting on it anew.
+REPLICA_RETRY_SECONDS = 5
+REPLICA_BIND = "replica"
+
+
+class ReplicaReader:
+    """Reads on the replica; any database error there repeats the read on the primary.
+
+    Only the read views use it, so repeating a statement can never write twice.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _run(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(self.session, method)(*args, **kwargs)
+        except DBAPIError:
+            self.session.rollback()
+            current_app.extensions["replica_down_until"] = (
+                time.monotonic() + REPLICA_RETRY_SECONDS
+            )
+            current_app.logger.warning("read replica unreachable; reading the primary")
+            return getattr(db.session, method)(*args, **kwargs)
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        return self._run("execute", *args, **kwargs)
+
+    def scalars(self, *args: Any, **kwargs: Any) -> Any:
+        return self._run("scalars", *args, **kwargs)
+
+    def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        return self._run("scalar", *args, **kwargs)
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        return self._run("get", *args, **kwargs)
+
+
+def reads_from_primary() -> bool:
+    """Whether this request must read its own writes: it wrote, or its client did lately."""
+    if g.get("wrote_to_primary"):
+        return True
+    until = request.cookies.get(PRIMARY_COOKIE, "") if has_request_context() else ""
+    return until.isdigit() and int(until) > time.time()
+
+
+def reader() -> Any:
+    """The session that read-only views query: the replica when DATABASE_REPLICA_URL
+    is set and this client has not just written, else the primary's ``db.session``."""
+    app = current_app
+    if REPLICA_BIND not in app.config.get("SQLALCHEMY_BINDS", {}):
+        return db.session
+    replica_down = app.extensions.get("replica_down_until", 0) > time.monotonic()
+    if replica_down or reads_from_primary():
+        return db.session
+    if "replica_session" not in g:
+        g.replica_session = Session(db.engines[REPLICA_BIND])
+    return ReplicaReader(g.replica_session)
+
+
+@event.listens_for(PrimarySession, "after_flush")
+def note_flush(session: Session, flush_context: Any) -> None:
+    if has_request_context():
+        g.wrote_to_primary = True
+
+
+@event.listens_for(PrimarySession, "do_orm_execute")
+def note_write(state: ORMExecuteState) -> None:
+    writes = state.is_insert or state.is_update or state.is_delete
+    if writes and has_request_context():
+        g.wrote_to_primary = True
+
+
+def remember_write(response: Response) -> Response:
+    """Tell a client that wrote to read from the primary for a while."""
+    if g.get("wrote_to_primary"):
+        config = current_app.config
+        seconds = config.get("REPLICA_LAG_SECONDS", READ_YOUR_WRITES_SECONDS)
+        response.set_cookie(
+            PRIMARY_COOKIE,
+            str(int(time.time() + seconds)),
+            max_age=seconds,
+            secure=config.get("SESSION_COOKIE_SECURE", False),
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+def close_replica_session(exception: BaseException | None) -> None:
+    session = g.pop("replica_session", None)
+    if session is not None:
+        session.close()
+
+
+def init_replica(app: Flask, timeout: int) -> None:
+    """Add the replica as a bind when DATABASE_REPLICA_URL (or the setting) names one."""
+    name = "DATABASE_REPLICA_URL"
+    url = app.config.get(name) or os.environ.get(name)
+    if not url:
+        return
+    url = normalise_database_url(url)
+    primary = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not (url.startswith("postgresql") and primary.startswith("postgresql")):
+        raise ConfigError(f"{name} needs PostgreSQL, for it and for DATABASE_URL")
+    # A replica that does not answer must not hold a read up for long: the primary can.
+    options = engine_options(url, min(timeout, 2))
+    binds = app.config.setdefault("SQLALCHEMY_BINDS", {})
+    binds[REPLICA_BIND] = {"url": url, **options}
+    app.after_request(remember_write)
+    app.teardown_appcontext(close_replica_session)
+
+
 def database_problem() -> str | None:
     """The health check: None when the database answers, else a short reason."""
     try:
@@ -131,6 +252,7 @@ def init_app(app: Flask) -> None:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     timeout = app.config.get("DATABASE_TIMEOUT", TIMEOUT_SECONDS)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(url, timeout))
+    init_replica(app, timeout)
     db.init_app(app)
     app.cli.add_command(init_db_command)
     app.register_error_handler(OperationalError, database_unavailable)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from sqlalchemy import select
 
-from ..orm import db
+from ..orm import reader
 from .models import Note
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
@@ -14,4 +14,4 @@ bp = Blueprint("notes", __name__, url_prefix="/notes")
 @bp.get("/", endpoint="index")
 def notes_page() -> str:
     query = select(Note).order_by(Note.created_at.desc(), Note.id.desc()).limit(20)
-    return render_template("notes/index.html", notes=db.session.scalars(query).all())
+    return render_template("notes/index.html", notes=reader().scalars(query).all())
