@@ -15,7 +15,9 @@ from flask.testing import FlaskClient
 from {{ cookiecutter.package_name }} import (
     ConfigError,
     create_app,
+    db,
     normalise_database_url,
+    reader,
 )
 
 
@@ -119,3 +121,23 @@ def test_a_database_that_never_answers_gives_503_not_a_hang() -> None:
     silent.close()
     assert replies == [503]
 {%- endif %}
+
+
+def test_without_a_replica_url_every_read_uses_the_primary(
+    monkeypatch: pytest.MonkeyPatch, client: FlaskClient
+) -> None:
+    monkeypatch.delenv("DATABASE_REPLICA_URL", raising=False)
+    app = create_app("testing")
+    assert app.config["SQLALCHEMY_BINDS"] == {}
+    with app.test_request_context("/notes/"):
+        assert reader() is db.session
+    # Nor does a write leave a cookie behind.
+    reply = client.post("/api/notes", json={"title": "no replica"})
+    assert reply.status_code == 201
+    assert "read_primary_until" not in reply.headers.get("Set-Cookie", "")
+
+
+def test_a_replica_needs_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_REPLICA_URL", "sqlite:///replica.sqlite")
+    with pytest.raises(ConfigError, match="DATABASE_REPLICA_URL needs PostgreSQL"):
+        create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})

@@ -18,6 +18,7 @@ from .notes import bp as notes_bp
 from .orm import db as db
 from .orm import init_app as init_orm
 from .orm import normalise_database_url as normalise_database_url
+from .orm import reader as reader
 {%- endif %}
 
 __all__ = ["ConfigError", "create_app"]
