@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import re
+import runpy
 import signal
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -197,11 +199,19 @@ def test_a_rolling_restart_of_all_three_loses_no_request(cluster: Cluster, tmp_p
     done = threading.Event()
     errors: list[BaseException] = []
 
+    script = cluster.project.root / "deploy" / "instances.py"
+    instances_py = runpy.run_path(str(script))
+    site = (cluster.project.root / "deploy" / "nginx" / f"{cluster.project.slug}.conf").read_text()
+    # What `instances.py restart` waits after each instance is back: Nginx may have
+    # benched it for fail_timeout while it was down.
+    readmit = instances_py["fail_timeout"](site) + 1
+
     def rolling_restart() -> None:
         try:
             for instance in cluster.instances:
                 instance.stop()  # SIGTERM: Gunicorn finishes what it holds, then exits
                 instance.start()  # returns once /healthz answers on the same port
+                time.sleep(readmit)
         except BaseException as error:  # noqa: BLE001 - reported by the test below
             errors.append(error)
         finally:

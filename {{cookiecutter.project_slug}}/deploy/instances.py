@@ -99,8 +99,21 @@ def healthy(index: int) -> bool:
         connection.close()
 
 
+def fail_timeout(text: str) -> int:
+    """Seconds that Nginx benches a failing instance: its site's ``fail_timeout``."""
+    found = SERVER_LINE.search(text)
+    options = found.group("options") if found else ""
+    seconds = re.search(r"fail_timeout=([0-9]+)s?\b", options)
+    return int(seconds.group(1)) if seconds else 10  # Nginx's default
+
+
 def rolling_restart(n: int) -> None:
-    """Restart one instance at a time; Nginx sends its requests to the others meanwhile."""
+    """Restart one instance at a time; Nginx sends its requests to the others meanwhile.
+
+    After each restart, wait until the instance answers and then until Nginx, which
+    may have benched it while it was down, sends it requests again.
+    """
+    readmit = fail_timeout(SITE_FILE.read_text(encoding="utf-8")) + 1
     for index, unit in enumerate(units(n), start=1):
         # The unit names come from units(), never from input.
         subprocess.run(["systemctl", "restart", unit], check=True)  # noqa: S603, S607
@@ -111,6 +124,7 @@ def rolling_restart(n: int) -> None:
                     f"{unit} did not answer /healthz within {HEALTHY_WITHIN}s"
                 )
             time.sleep(0.5)
+        time.sleep(readmit)
         print(f"{unit} restarted and healthy")
 
 

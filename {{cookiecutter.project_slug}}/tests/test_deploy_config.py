@@ -140,10 +140,11 @@ def test_the_site_is_what_instances_py_writes_for_deploy_instances() -> None:
         f"unix:/run/{SERVICE}-{index}/gunicorn.sock" for index in (1, 2, 3)
     ]
     assert (
-        three.count("max_fails=3 fail_timeout=10s;")
-        == site.count("max_fails=3 fail_timeout=10s;") + 3 - instances["count"]()
+        three.count("max_fails=3 fail_timeout=3s;")
+        == site.count("max_fails=3 fail_timeout=3s;") + 3 - instances["count"]()
     )
     assert instances["units"](2) == [f"{SERVICE}@1.service", f"{SERVICE}@2.service"]
+    assert instances["fail_timeout"](site) == 3
 
 
 def test_the_instance_count_must_be_one_whole_number(tmp_path: Path) -> None:
