@@ -56,6 +56,9 @@ class LoadResult:
     requests: int
     non2xx: int
     socket_errors: int
+    # wrk's own line, which says which kind of socket error (connect, read, write,
+    # timeout) a failure was.
+    line: str = ""
 
     @property
     def failures(self) -> int:
@@ -66,7 +69,7 @@ class LoadResult:
         match = RESULT.search(output)
         assert match, f"wrk printed no result:\n{output}"
         requests, non2xx, *errors = (int(group) for group in match.groups())
-        return cls(requests, non2xx, sum(errors))
+        return cls(requests, non2xx, sum(errors), match.group(0))
 
 
 def start_load(binary: str, https_port: int, path: str, seconds: int, directory: Path) -> Server:
