@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint as ResourceBlueprint
 from sqlalchemy import select
 
-from ..orm import db
+from ..orm import db, reader
 from .models import Note
 from .schemas import (
     MAX_NOTE_ID,
@@ -52,9 +52,11 @@ def require_json_body() -> None:
         abort(400, description="The body is not valid JSON.")
 
 
-def note_or_404(note_id: int) -> Note:
+def note_or_404(note_id: int, for_reading: bool = False) -> Note:
     # Ids past what the database stores cannot exist; asking it would overflow.
-    note = db.session.get(Note, note_id) if note_id <= MAX_NOTE_ID else None
+    # Reads may go to a replica (orm.reader()); a note about to change never does.
+    session = reader() if for_reading else db.session
+    note = session.get(Note, note_id) if note_id <= MAX_NOTE_ID else None
     if note is None:
         abort(404, description=f"note {note_id} not found")
     return note
@@ -69,7 +71,7 @@ class NoteCollection(MethodView):
         query = select(Note).order_by(Note.id.desc()).limit(limit + 1)
         if cursor is not None:
             query = query.where(Note.id < cursor)
-        notes = db.session.scalars(query).all()
+        notes = reader().scalars(query).all()
         page, more = notes[:limit], len(notes) > limit
         link = url_for(".notes", limit=limit, cursor=page[-1].id) if more else None
         headers = {"Link": f'<{link}>; rel="next"'} if link else {}
@@ -90,7 +92,7 @@ class NoteItem(MethodView):
     @bp.response(200, NoteSchema)
     def get(self, note_id: int) -> Any:
         """Read a note."""
-        return note_or_404(note_id)
+        return note_or_404(note_id, for_reading=True)
 
     @bp.arguments(NoteSchema)
     @bp.response(200, NoteSchema)
