@@ -141,7 +141,7 @@ def test_a_failing_install_step_is_named_and_the_project_kept(
 ) -> None:
     from flaskcutter import install
 
-    def plan(project: Path) -> list[install.Step]:
+    def plan(project: Path, interpreter: str = sys.executable) -> list[install.Step]:
         fail = [sys.executable, "-c", "import sys; print('pip says no'); sys.exit(4)"]
         return [install.Step("Install the project with its dev extra", fail)]
 

@@ -178,7 +178,8 @@ def assert_valid_project(project: Path) -> dict[str, Any]:
     assert meta["description"] == answers["description"]
     assert meta["authors"][0]["name"] == answers["author_name"]
     assert meta["authors"][0].get("email", "") == answers["author_email"]
-    assert set(pyproject) == {"build-system", "project", "tool"}, "a value escaped its string"
+    expected = {"build-system", "project", "tool", "dependency-groups"}
+    assert set(pyproject) == expected, "a value escaped its string"
     for path in [*project.rglob("*.yml"), *project.rglob("*.yaml")]:
         assert yaml.safe_load(path.read_text(encoding="utf-8")), path
     for path in project.rglob("*.py"):
