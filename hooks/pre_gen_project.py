@@ -179,15 +179,17 @@ STDLIB_MODULES = frozenset(sys.stdlib_module_names) | STDLIB_ELSEWHERE
 PROJECT_IMPORTS = frozenset(
     {
         "alembic", "apispec", "app", "asgiref", "ast_serialize", "blinker", "cfgv",
-        "click", "conftest", "distlib", "dotenv", "filelock", "flask", "flask_migrate",
-        "flask_smorest", "flask_sqlalchemy", "greenlet", "gunicorn", "hatchling",
-        "identify", "iniconfig", "itsdangerous", "jinja2", "librt", "mako",
-        "markupsafe", "marshmallow", "migrations", "mypy", "mypy_extensions", "mypyc",
-        "nodeenv", "packaging", "pathspec", "pip", "pkg_resources", "platformdirs",
-        "pluggy", "pre_commit", "psycopg", "psycopg_binary", "py", "pygments", "pytest",
-        "python_discovery", "ruff", "setuptools", "sqlalchemy", "swagger_ui_bundle",
-        "test", "tests", "tomlkit", "trove_classifiers", "typing_extensions",
-        "virtualenv", "webargs", "werkzeug", "wheel", "yaml",
+        "click", "conftest", "deprecated", "distlib", "dns", "dotenv",
+        "email_validator", "filelock", "flask", "flask_limiter", "flask_login",
+        "flask_migrate", "flask_smorest", "flask_sqlalchemy", "flask_wtf", "greenlet",
+        "gunicorn", "hatchling", "identify", "idna", "iniconfig", "itsdangerous",
+        "jinja2", "librt", "limits", "mako", "markupsafe", "marshmallow", "migrations",
+        "mypy", "mypy_extensions", "mypyc", "nodeenv", "ordered_set", "packaging",
+        "pathspec", "pip", "pkg_resources", "platformdirs", "pluggy", "pre_commit",
+        "psycopg", "psycopg_binary", "py", "pygments", "pytest", "python_discovery",
+        "ruff", "setuptools", "sqlalchemy", "swagger_ui_bundle", "test", "tests",
+        "tomlkit", "trove_classifiers", "typing_extensions", "virtualenv", "webargs",
+        "werkzeug", "wheel", "wrapt", "wtforms", "yaml",
     }
 )  # fmt: skip
 
