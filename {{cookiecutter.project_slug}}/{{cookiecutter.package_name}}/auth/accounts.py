@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from typing import Any
@@ -161,7 +162,9 @@ def set_up_accounts(state: BlueprintSetupState) -> None:
     # test turns it on to show the refusal.
     app.config.setdefault("WTF_CSRF_ENABLED", not app.testing)
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    # In memory, per process, by default; redis://... shares counts between workers.
+    storage = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", storage)
     secure = app.config.get("SESSION_COOKIE_SECURE", False)
     app.config.setdefault("REMEMBER_COOKIE_SECURE", secure)
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)

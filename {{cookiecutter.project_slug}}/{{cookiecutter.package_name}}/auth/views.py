@@ -25,9 +25,8 @@ from .forms import NoteForm, SignInForm, SignOutForm, SignUpForm
 from .models import NoteOwner, User, authenticate, find_user, fold_email
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-# In memory by default; RATELIMIT_STORAGE_URI (e.g. redis://...) shares the counts
-# between workers and restarts.
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://")
+# Where the counts live is RATELIMIT_STORAGE_URI (auth/accounts.py): memory by default.
+limiter = Limiter(key_func=get_remote_address)
 SIGN_IN_LIMIT = "10 per minute"
 
 
