@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-from typing import Any
+from typing import Any, cast
 
 import click
-from flask import abort, current_app, g, request
+from flask import Flask, abort, current_app, g, request
 from flask.blueprints import BlueprintSetupState
 from flask.cli import with_appcontext
 from flask_login import LoginManager, current_user
@@ -57,8 +57,10 @@ class NoteOwners:
 
     def user(self) -> User | None:
         if "api_user" in g:
-            return g.api_user
-        return current_user if current_user.is_authenticated else None
+            api_user: User = g.api_user
+            return api_user
+        signed_in: User | None = current_user if current_user.is_authenticated else None
+        return signed_in
 
     def visible(self, query: Select[Any]) -> Select[Any]:
         user = self.user()
@@ -70,11 +72,8 @@ class NoteOwners:
 
     def owns(self, note: Note) -> bool:
         user = self.user()
-        return (
-            user is not None
-            and note.owner_link is not None
-            and (note.owner_link.user_id == user.id)
-        )
+        owner = db.session.get(NoteOwner, note.id)
+        return user is not None and owner is not None and owner.user_id == user.id
 
     def claim(self, note: Note) -> None:
         user = self.user()
@@ -157,7 +156,7 @@ def revoke_token_command(token_id: int) -> None:
 # create_app needs no line of its own for them.
 @notes_bp.record_once
 def set_up_accounts(state: BlueprintSetupState) -> None:
-    app = state.app
+    app = cast(Flask, state.app)
     # CSRF everywhere but under testing, where tests post forms without tokens; a
     # test turns it on to show the refusal.
     app.config.setdefault("WTF_CSRF_ENABLED", not app.testing)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..notes.models import Note
-from ..orm import db
+from ..orm import Model, db
 
 EMAIL_MAX_LENGTH = 254
 # Checked against a real hash when the e-mail is unknown, so that both answers take
@@ -33,7 +33,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,7 +52,7 @@ class User(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal access token; only its SHA-256 digest is stored."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,7 +67,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class NoteOwner(db.Model):
+class NoteOwner(Model):
     """Which user a note belongs to: a table of its own, so Note stays as it is."""
 
     note_id: Mapped[int] = mapped_column(
@@ -84,7 +84,10 @@ class NoteOwner(db.Model):
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(db.select(User).where(User.email == fold_email(email)))
+    user: User | None = db.session.scalar(
+        db.select(User).where(User.email == fold_email(email))
+    )
+    return user
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -100,4 +103,4 @@ def user_for_token(token: str) -> User | None:
     found = db.session.scalar(
         db.select(ApiToken).where(ApiToken.digest == token_digest(token))
     )
-    return found.user if found else None
+    return found.user if found is not None else None
