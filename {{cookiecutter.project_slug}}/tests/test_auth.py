@@ -89,6 +89,7 @@ def test_wrong_password_is_refused_and_sign_out_is_post_only(app: Flask) -> None
         ("//evil.example/", "/"),
         ("/\\evil.example/", "/"),
         ("javascript:alert(1)", "/"),
+        ("/\t/evil.example/", "/"),
     ],
 )
 def test_next_goes_only_to_a_path_on_this_site(

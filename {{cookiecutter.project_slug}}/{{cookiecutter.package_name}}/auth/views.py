@@ -34,9 +34,12 @@ def account_key() -> str:
     return "account:" + fold_email(request.form.get("email", ""))
 
 
-def safe_next(target: str | None) -> str:
-    """``target`` when it is a path on this site, else the index page."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+def next_page() -> str:
+    """The ``next=`` of the request when it is a path on this site, else the index."""
+    target = request.args.get("next", "")
+    # Browsers read "/\\host" as "//host" and drop tabs and newlines from URLs.
+    local = target.startswith("/") and not target.startswith(("//", "/\\"))
+    if local and target.isprintable():
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
@@ -76,7 +79,7 @@ def signin_page() -> ResponseReturnValue:
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             start_session(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")))
+            return redirect(next_page())
         form.password.errors.append("Wrong e-mail or password.")
     return render_template("auth/signin.html", form=form)
 
