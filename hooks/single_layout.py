@@ -141,11 +141,10 @@ def fold(package: Path, name: str) -> str:
         heading = f"# {relative} " + "-" * max(3, LINE_LENGTH - len(relative) - 3)
         comment = f"\n# {summary}" if summary else ""
         sections.append(f"{heading}{comment}\n{_rename(relative, body)}")
+    # Short, so that the first route stays near the top of the file.
     docstring = (
-        f'"""{name}: a Flask app in one module.\n\n'
-        "The routes and views come first, then what they rely on. Each section is headed\n"
-        "by the module it becomes in the blueprints layout: to grow the project, cut the\n"
-        'file along those headings.\n"""'
+        f'"""{name}: a Flask app in one module, routes first, then what they rely on.\n\n'
+        'Each heading names the module it becomes in the blueprints layout.\n"""'
     )
     head = [docstring, "from __future__ import annotations", *_import_block(imports)]
     return "\n\n".join(head) + "\n\n" + "\n\n\n".join(sections) + "\n"
