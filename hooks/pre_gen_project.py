@@ -34,6 +34,7 @@ TEMPLATE_DIR = r"""{{ template_dir() if template_dir is defined else "" }}"""
 REQUIRES: dict[str, dict[str, object]] = {
     "database": {"use_sqlalchemy": True},
     "use_migrate": {"use_sqlalchemy": True},
+    "use_auth": {"use_sqlalchemy": True},
 }
 # Paths of a project that exist only when their answers hold, after REQUIRES has
 # switched off what it must. "{pkg}" is the package name. A list means any of.
@@ -45,6 +46,10 @@ PATHS: dict[str, dict[str, object]] = {
     "tests/test_database.py": {"use_sqlalchemy": True},
     "migrations": {"use_migrate": True},
     "tests/test_migrations.py": {"use_migrate": True},
+    "{pkg}/auth": {"use_auth": True},
+    "{pkg}/templates/auth": {"use_auth": True},
+    "tests/test_auth.py": {"use_auth": True},
+    "migrations/versions/0002_create_user.py": {"use_auth": True},
     "deploy": {"deployment": "gunicorn-nginx"},
     "tests/test_deploy_config.py": {"deployment": "gunicorn-nginx"},
     "LICENSE": {"license": ["MIT", "BSD-3-Clause", "Apache-2.0"]},
@@ -65,6 +70,7 @@ HELP: dict[str, str] = {
     "use_sqlalchemy": "Flask-SQLAlchemy with a `notes` feature: model, page and JSON resource",
     "database": "the backend: SQLite, or PostgreSQL through psycopg 3",
     "use_migrate": "Flask-Migrate with `migrations/` and a first revision",
+    "use_auth": "accounts: sign-up and sign-in pages (Flask-Login, CSRF-protected Flask-WTF forms, rate-limited), API tokens; notes belong to users",
     "deployment": "Gunicorn, Nginx and systemd files under `deploy/`, or none",
     "use_github_actions": "a CI workflow (with a PostgreSQL service when needed)",
     "container": "a multi-stage `Dockerfile` (non-root, health-checked) and `compose.yaml` with the database",
@@ -173,15 +179,17 @@ STDLIB_MODULES = frozenset(sys.stdlib_module_names) | STDLIB_ELSEWHERE
 PROJECT_IMPORTS = frozenset(
     {
         "alembic", "apispec", "app", "asgiref", "ast_serialize", "blinker", "cfgv",
-        "click", "conftest", "distlib", "dotenv", "filelock", "flask", "flask_migrate",
-        "flask_smorest", "flask_sqlalchemy", "greenlet", "gunicorn", "hatchling",
-        "identify", "iniconfig", "itsdangerous", "jinja2", "librt", "mako",
-        "markupsafe", "marshmallow", "migrations", "mypy", "mypy_extensions", "mypyc",
-        "nodeenv", "packaging", "pathspec", "pip", "pkg_resources", "platformdirs",
-        "pluggy", "pre_commit", "psycopg", "psycopg_binary", "py", "pygments", "pytest",
-        "python_discovery", "ruff", "setuptools", "sqlalchemy", "swagger_ui_bundle",
-        "test", "tests", "tomlkit", "trove_classifiers", "typing_extensions",
-        "virtualenv", "webargs", "werkzeug", "wheel", "yaml",
+        "click", "conftest", "deprecated", "distlib", "dns", "dotenv",
+        "email_validator", "filelock", "flask", "flask_limiter", "flask_login",
+        "flask_migrate", "flask_smorest", "flask_sqlalchemy", "flask_wtf", "greenlet",
+        "gunicorn", "hatchling", "identify", "idna", "iniconfig", "itsdangerous",
+        "jinja2", "librt", "limits", "mako", "markupsafe", "marshmallow", "migrations",
+        "mypy", "mypy_extensions", "mypyc", "nodeenv", "ordered_set", "packaging",
+        "pathspec", "pip", "pkg_resources", "platformdirs", "pluggy", "pre_commit",
+        "psycopg", "psycopg_binary", "py", "pygments", "pytest", "python_discovery",
+        "ruff", "setuptools", "sqlalchemy", "swagger_ui_bundle", "test", "tests",
+        "tomlkit", "trove_classifiers", "typing_extensions", "virtualenv", "webargs",
+        "werkzeug", "wheel", "wrapt", "wtforms", "yaml",
     }
 )  # fmt: skip
 

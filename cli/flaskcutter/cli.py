@@ -64,6 +64,10 @@ SHORTCUTS: dict[str, tuple[str, str | dict[Any, dict[str, Any]]]] = {
         "Flask-Migrate with a first migration.",
         {True: {"use_migrate": True}, False: {"use_migrate": False}},
     ),
+    "--auth/--no-auth": (
+        "Accounts, sign-in pages and API tokens; notes belong to users.",
+        {True: {"use_auth": True}, False: {"use_auth": False}},
+    ),
     "--deploy/--no-deploy": (
         "Gunicorn, Nginx and systemd files in deploy/.",
         {True: {"deployment": "gunicorn-nginx"}, False: {"deployment": "none"}},

@@ -12,6 +12,8 @@ from flask.testing import FlaskClient
 
 from {{ cookiecutter.package_name }} import Note, create_app, db
 
+from .conftest import new_client
+
 PROBLEM = "application/problem+json"
 
 
@@ -83,10 +85,9 @@ def test_list_is_paged_with_a_next_link(client: FlaskClient) -> None:
     assert pages == 3
 
 
-def test_default_page_is_bounded(client: FlaskClient, app: Flask) -> None:
-    with app.app_context():
-        db.session.add_all(Note(title=f"n{i}") for i in range(25))
-        db.session.commit()
+def test_default_page_is_bounded(client: FlaskClient) -> None:
+    for i in range(25):
+        create(client, title=f"n{i}")
     page = client.get("/api/notes").get_json()
     assert len(page["notes"]) == 20
     assert page["next"]
@@ -185,10 +186,11 @@ def test_bodies_that_are_not_json_objects(client: FlaskClient) -> None:
     problem(client.post("/api/notes", data="{}", content_type="text/plain"), 415)
 
 
-def test_body_over_the_limit_is_413_even_when_chunked(app: Flask) -> None:
+def test_body_over_the_limit_is_413_even_when_chunked(
+    app: Flask, client: FlaskClient
+) -> None:
     limit = app.config["MAX_CONTENT_LENGTH"]
     body = b'{"title": "' + b"x" * limit + b'"}'
-    client = app.test_client()
     problem(client.post("/api/notes", data=body, content_type="application/json"), 413)
     # No Content-Length: the server only finds out while it reads.
     response = client.post(
@@ -226,10 +228,11 @@ def test_locked_sqlite_database_is_503_with_retry_after(tmp_path: Path) -> None:
     app = create_app("testing", settings)
     with app.app_context():
         db.create_all()
+    client = new_client(app)
     other = sqlite3.connect(path)  # another process's lock, as far as SQLite knows
     try:
         other.execute("BEGIN EXCLUSIVE")
-        response = app.test_client().post("/api/notes", json={"title": "x"})
+        response = client.post("/api/notes", json={"title": "x"})
         assert (
             problem(response, 503)["detail"]
             == "The database is busy; try again shortly."

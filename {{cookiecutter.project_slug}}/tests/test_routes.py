@@ -162,3 +162,15 @@ def test_routes_have_the_same_endpoints_in_every_layout(app: Flask) -> None:
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     expected = {"main.index", "main.hello", "main.healthz", "api.ping", "api.hello"}
     assert expected <= endpoints
+
+
+def test_the_welcome_page_says_what_to_edit_and_links_flask_docs(
+    client: FlaskClient,
+) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert "<code>index()</code>" in page
+    assert ".py</code>" in page and "templates/index.html" in page
+    assert "run --debug" in page
+    assert "https://flask.palletsprojects.com/" in page
+    # No CDN: every stylesheet and script is served by the app itself.
+    assert "//cdn" not in page and 'src="http' not in page

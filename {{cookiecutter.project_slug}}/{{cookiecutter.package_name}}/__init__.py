@@ -9,6 +9,9 @@ from flask import Flask
 
 from . import commands, errors, openapi, security
 from .api import bp as api_bp
+{%- if cookiecutter.use_auth and cookiecutter.use_sqlalchemy %}
+from .auth import User as User  # set up as notes register (auth/accounts.py)
+{%- endif %}
 from .config import API_PREFIX, ConfigError, load_config
 from .main import bp as main_bp
 {%- if cookiecutter.use_sqlalchemy %}

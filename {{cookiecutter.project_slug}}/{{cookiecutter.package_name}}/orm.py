@@ -257,10 +257,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.register_error_handler(OperationalError, database_unavailable)
     app.extensions.setdefault("health_checks", {})["database"] = database_problem
-{%- if cookiecutter.use_migrate %}
-    # Imported here: only projects with migrations install Flask-Migrate. Batch mode
-    # lets later migrations ALTER tables on SQLite, which cannot do it in place.
-    from flask_migrate import Migrate
+    if app.config["MIGRATIONS"]:
+        # Imported here: only projects with migrations install Flask-Migrate. Batch
+        # mode lets later migrations ALTER tables on SQLite, which cannot in place.
+        from flask_migrate import Migrate
 
-    Migrate(app, db, directory=migrations_directory(), render_as_batch=True)
-{%- endif %}
+        Migrate(app, db, directory=migrations_directory(), render_as_batch=True)

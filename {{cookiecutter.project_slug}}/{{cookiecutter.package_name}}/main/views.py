@@ -21,7 +21,12 @@ def index() -> str:
         for name in current_app.blueprints
         if name != "main" and f"{name}.index" in current_app.view_functions
     ]
-    return render_template("index.html", features=features)
+    # The welcome page names the module to edit: the package's, or the single module.
+    module = index.__module__
+    app_module = module.split(".")[0]
+    return render_template(
+        "index.html", features=features, index_module=module, app_module=app_module
+    )
 
 
 @bp.get("/hello/<name>")

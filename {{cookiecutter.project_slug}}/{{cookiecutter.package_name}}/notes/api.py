@@ -23,6 +23,18 @@ from .schemas import (
 bp = ResourceBlueprint("notes_api", __name__, description="Titled texts.")
 
 
+def note_owners() -> Any:
+    """The accounts feature's ownership rules (auth/accounts.py), or None without it."""
+    return current_app.extensions.get("note_owners")
+
+
+@bp.before_request
+def require_token() -> None:
+    # With accounts, every call needs a personal access token (401 without one).
+    if (owners := note_owners()) is not None:
+        owners.authenticate_api()
+
+
 @bp.before_request
 def require_json_body() -> None:
     """415 for a body that is not JSON, 400 for JSON that Python cannot take.
@@ -57,7 +69,9 @@ def note_or_404(note_id: int, for_reading: bool = False) -> Note:
     # Reads may go to a replica (orm.reader()); a note about to change never does.
     session = reader() if for_reading else db.session
     note = session.get(Note, note_id) if note_id <= MAX_NOTE_ID else None
-    if note is None:
+    owners = note_owners()
+    # Another user's note is answered exactly as a missing one.
+    if note is None or (owners is not None and not owners.owns(note)):
         abort(404, description=f"note {note_id} not found")
     return note
 
@@ -71,6 +85,8 @@ class NoteCollection(MethodView):
         query = select(Note).order_by(Note.id.desc()).limit(limit + 1)
         if cursor is not None:
             query = query.where(Note.id < cursor)
+        if (owners := note_owners()) is not None:
+            query = owners.visible(query)
         notes = reader().scalars(query).all()
         page, more = notes[:limit], len(notes) > limit
         link = url_for(".notes", limit=limit, cursor=page[-1].id) if more else None
@@ -83,6 +99,8 @@ class NoteCollection(MethodView):
         """Create a note."""
         note = Note(**data)
         db.session.add(note)
+        if (owners := note_owners()) is not None:
+            owners.claim(note)
         db.session.commit()
         return note, {"Location": url_for(".note", note_id=note.id)}
 
