@@ -40,8 +40,6 @@ class Config:
     DEFAULT_PROXY_HOPS = 0
     # The interactive API docs page (/api/docs); API_DOCS=1 or 0 overrides.
     DEFAULT_API_DOCS = False
-    # Flask-Migrate manages the schema (`flask db upgrade`); else `flask init-db`.
-    MIGRATIONS = {{ cookiecutter.use_migrate and cookiecutter.use_sqlalchemy }}
 
     def __init__(self) -> None:
         self.SECRET_KEY = self.secret_key()

@@ -90,6 +90,10 @@ def engine_options(url: str, timeout: int = TIMEOUT_SECONDS) -> dict[str, Any]:
     return {}
 
 
+# Flask-Migrate manages the schema (`flask db upgrade`); else `flask init-db` does.
+MIGRATIONS = {{ cookiecutter.use_migrate }}
+
+
 def migrations_directory() -> str:
     """migrations/ at the project root, or inside the package where the wheel puts it.
 
@@ -257,7 +261,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.register_error_handler(OperationalError, database_unavailable)
     app.extensions.setdefault("health_checks", {})["database"] = database_problem
-    if app.config["MIGRATIONS"]:
+    if MIGRATIONS:
         # Imported here: only projects with migrations install Flask-Migrate. Batch
         # mode lets later migrations ALTER tables on SQLite, which cannot in place.
         from flask_migrate import Migrate

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from functools import cache
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
@@ -14,9 +16,24 @@ from ..notes.models import Note
 from ..orm import Model, db
 
 EMAIL_MAX_LENGTH = 254
-# Checked against a real hash when the e-mail is unknown, so that both answers take
-# as long: the timing does not tell which addresses have accounts.
-DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+
+
+def hash_method() -> str:
+    # Werkzeug's scrypt: memory-hard, and no extra dependency to keep up to date. Its
+    # default cost (N=2**15) takes tens of milliseconds a hash; under TESTING the cost
+    # drops to N=2**10, so the suite does not spend a minute hashing. The
+    # PASSWORD_HASH_METHOD setting overrides both.
+    default = "scrypt:1024:8:1" if current_app.testing else "scrypt"
+    method: str = current_app.config.get("PASSWORD_HASH_METHOD", default)
+    return method
+
+
+@cache
+def dummy_hash(method: str) -> str:
+    """A hash checked when the e-mail is unknown, so that both answers take as long:
+    the timing does not tell which addresses have accounts. Made on first use, not
+    at import, at the configured cost."""
+    return generate_password_hash("not a real password", method=method)
 
 
 def now_utc() -> datetime:
@@ -44,8 +61,7 @@ class User(UserMixin, Model):
     )
 
     def set_password(self, password: str) -> None:
-        # Werkzeug's scrypt: memory-hard, and no extra dependency to keep up to date.
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(password, method=hash_method())
 
     def check_password(self, password: str) -> bool:
         # check_password_hash compares with hmac.compare_digest (constant time).
@@ -94,7 +110,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The user with this e-mail and password, else None, in about the same time."""
     user = find_user(email)
     if user is None:
-        check_password_hash(DUMMY_HASH, password)
+        check_password_hash(dummy_hash(hash_method()), password)
         return None
     return user if user.check_password(password) else None
 
