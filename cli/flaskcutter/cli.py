@@ -213,14 +213,17 @@ def options(as_json: bool, markdown: bool) -> None:
 
 # --- Keeping projects up to date: update, check, add ----------------------------------
 
-
-@main.command()
-@click.option(
+# update, check and add all act on one existing project.
+PROJECT_OPTION = click.option(
     "--project",
     type=click.Path(path_type=Path, file_okay=False),
     default=Path(),
     help="The project's root directory.  [default: .]",
 )
+
+
+@main.command()
+@PROJECT_OPTION
 @click.option(
     "--template",
     metavar="SRC",
@@ -250,12 +253,7 @@ def update(**options: Any) -> None:
 
 
 @main.command()
-@click.option(
-    "--project",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path(),
-    help="The project's root directory.  [default: .]",
-)
+@PROJECT_OPTION
 @click.option(
     "--template", metavar="SRC", help="Compare with this template instead of the recorded one."
 )
@@ -277,12 +275,7 @@ def add() -> None:
 
 @add.command("blueprint")
 @click.argument("name")
-@click.option(
-    "--project",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path(),
-    help="The project's root directory.  [default: .]",
-)
+@PROJECT_OPTION
 def add_blueprint(name: str, project: Path) -> None:
     """Add blueprint NAME: a package, a page, a test, registered in create_app."""
     from .blueprint import run
