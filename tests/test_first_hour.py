@@ -94,15 +94,26 @@ def test_plain_cookiecutter_next_steps_show_the_path_from_where_it_ran(tmp_path:
     assert (out / "blog").is_dir()
 
 
-def test_env_names_the_app_so_flask_needs_no_app_option(tmp_path: Path) -> None:
+# What a user's shell may export that would change what `flask` or cookiecutter do
+# here: the test is about the project's .env, which never overrides the environment.
+FOREIGN = ("FLASK_", "COOKIECUTTER_", "PYTHONPATH", "SECRET_KEY", "DATABASE_URL")
+
+
+def test_env_names_the_app_so_flask_needs_no_app_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [name for name in os.environ if name.startswith(FOREIGN)]:
+        monkeypatch.delenv(name)
+    home = tmp_path / "home"  # the replay file goes here, apart from the project
+    home.mkdir()
     result = run(
         ["cookiecutter", "--no-input", "-o", str(tmp_path), str(REPO), "project_name=Blog"],
         cwd=tmp_path,
-        env={"HOME": str(tmp_path)},
+        env={"HOME": str(home), "PWD": str(tmp_path)},
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     routes = run(["flask", "routes"], cwd=tmp_path / "blog")
-    assert routes.returncode == 0, routes.stderr
+    assert routes.returncode == 0, routes.stdout + routes.stderr
     assert "main.index" in routes.stdout
 
 

@@ -264,7 +264,7 @@ def explain_missing_tables(error: DBAPIError) -> Response:
     if not is_missing_table(error):
         if isinstance(error, OperationalError):
             return database_unavailable(error)
-        raise error
+        raise error  # re-raised from a handler, Flask treats it as unhandled
     db.session.rollback()
     hint = f"The database has no tables yet: run `{SCHEMA_COMMAND}`."
     return handle_http_error(ServiceUnavailable(hint))
