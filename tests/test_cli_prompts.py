@@ -276,3 +276,12 @@ def test_ctrl_c_at_a_question_exits_130_and_writes_nothing(box: Sandbox) -> None
         assert lines[-1] == "error: interrupted: nothing was written", lines
         assert "Traceback" not in terminal.text()
         assert list(box.work.iterdir()) == [], stop_at
+
+
+def test_input_that_ends_early_writes_nothing(box: Sandbox) -> None:
+    result = invoke(["new", "--no-git"], input="Blog\n")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip().endswith(
+        "input ended before the questions did: nothing was written"
+    )
+    assert list(box.work.iterdir()) == []
