@@ -192,7 +192,15 @@ def next_steps(answers: Context, where: str | None = None) -> str:
     elif answers["use_sqlalchemy"]:
         steps.append(f"flask --app {pkg} init-db")
     steps += ["python -m pytest", f"flask --app {pkg} run --debug"]
-    return "Next steps:\n" + "\n".join(f"  {step}" for step in steps)
+    text = "Next steps:\n" + "\n".join(f"  {step}" for step in steps)
+    return "\n".join([text, *next_step_notes(answers)])
+
+
+def next_step_notes(answers: Context) -> list[str]:
+    """What the project lacks on purpose, said once, under the next steps."""
+    if answers.get("license") == "Proprietary":
+        return ["Note: license=Proprietary writes no LICENSE file; add your own terms."]
+    return []
 
 
 def where_from_shell(project: Path) -> str | None:

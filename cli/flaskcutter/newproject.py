@@ -99,12 +99,18 @@ def gather(opts: NewOptions, template: Template, output_dir: Path) -> tuple[Answ
             answers.give(key, value, f"preset {printable(str(opts.preset), 200)}", PRESET)
     for key, value, source in flag_answers(opts, template):
         answers.give(key, value, source, FLAG)
+    asked = False
     if not opts.no_input and prompts.stdin_is_interactive():
         named = answers.is_explicit("project_name") or answers.is_explicit("project_slug")
         if named and (problem := target_problem(answers, output_dir)):
             raise GenerationError(problem)  # before a single question is asked
-        prompts.ask_missing(answers, lambda: target_problem(answers, output_dir))
-    return answers, answers.check()
+        asked = prompts.ask_missing(answers, lambda: target_problem(answers, output_dir))
+    notes = answers.check()
+    if asked and not opts.dry_run:
+        # Typed answers are shown whole once more, and nothing is written without a yes.
+        values = answers.values()
+        prompts.confirm(values, output_dir / values["project_slug"])
+    return answers, notes
 
 
 def decide_git(flag: bool | None, notes: list[str]) -> bool:
@@ -181,7 +187,7 @@ def run(opts: NewOptions) -> None:
             generate(opts, load_template_from(path), origin)
     except KeyboardInterrupt:
         # Before generation starts (loading the template, reading a preset): nothing
-        # exists yet. Prompts turn Ctrl-C into click's own Abort, which stays as it is.
+        # exists yet. Prompts say so themselves (prompts.questions).
         raise Stopped("interrupted: nothing was written", signal.SIGINT) from None
 
 
@@ -253,3 +259,6 @@ def report(
         *output.flask_commands(steps),
     ]
     click.echo("Next:\n" + "\n".join(f"  {command}" for command in commands))
+    for line in steps.splitlines():
+        if line.startswith("Note:"):  # what the project lacks on purpose
+            click.echo(line)

@@ -15,4 +15,6 @@ def gen_secret_command() -> None:
 
 
 def init_app(app: Flask) -> None:
+    # Installed, the project also declares gen-secret as a Flask plugin command
+    # (pyproject.toml), which `flask` finds without loading the app.
     app.cli.add_command(gen_secret_command)

@@ -10,6 +10,8 @@ import os
 import re
 import secrets
 
+import click
+
 # Every JSON route lives under this prefix; the error handlers answer JSON there too.
 API_PREFIX = "/api"
 MIN_SECRET_LENGTH = 32
@@ -21,8 +23,14 @@ PLACEHOLDER_WORDS = ("change", "placeholder", "example", "secret", "default", "y
 MAKE_KEY_HINT = f"make one with: flask --app {__name__.split('.')[0]} gen-secret"
 
 
-class ConfigError(RuntimeError):
-    """The environment cannot produce a safe configuration."""
+class ConfigError(click.ClickException, RuntimeError):
+    """The environment cannot produce a safe configuration.
+
+    A ClickException, as Flask's own "could not locate the app" error is, so that every
+    `flask` command that loads the app (run, routes, shell, db, the project's own)
+    prints it as one line and exits 1, instead of a traceback. Elsewhere (Gunicorn,
+    tests, your code) it is an ordinary exception.
+    """
 
 
 class Config:

@@ -14,7 +14,12 @@ from flask.cli import with_appcontext
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as PrimarySession
 from sqlalchemy import MetaData, event, text
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 from werkzeug.exceptions import ServiceUnavailable
 
@@ -92,6 +97,10 @@ def engine_options(url: str, timeout: int = TIMEOUT_SECONDS) -> dict[str, Any]:
 
 # Flask-Migrate manages the schema (`flask db upgrade`); else `flask init-db` does.
 MIGRATIONS = {{ cookiecutter.use_migrate }}
+# What creates the tables; a development page that finds none says so.
+SCHEMA_COMMAND = f"flask --app {__name__.split('.')[0]} " + (
+    "db upgrade" if MIGRATIONS else "init-db"
+)
 
 
 def migrations_directory() -> str:
@@ -239,6 +248,28 @@ def database_unavailable(error: OperationalError) -> Response:
     return handle_http_error(busy)
 
 
+def is_missing_table(error: DBAPIError) -> bool:
+    """Whether ``error`` is a query on a table that the database does not have yet."""
+    # SQLite says "no such table"; PostgreSQL sends SQLSTATE 42P01, undefined_table.
+    orig = error.orig
+    return "no such table" in str(orig) or getattr(orig, "sqlstate", None) == "42P01"
+
+
+def explain_missing_tables(error: DBAPIError) -> Response:
+    """Development only: a database without its tables names the command that makes them.
+
+    Every other database error goes on as without this handler: 503 while the
+    database is busy or unreachable, else unhandled (the debugger, or a 500 page).
+    """
+    if not is_missing_table(error):
+        if isinstance(error, OperationalError):
+            return database_unavailable(error)
+        raise error  # re-raised from a handler, Flask treats it as unhandled
+    db.session.rollback()
+    hint = f"The database has no tables yet: run `{SCHEMA_COMMAND}`."
+    return handle_http_error(ServiceUnavailable(hint))
+
+
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
@@ -259,7 +290,12 @@ def init_app(app: Flask) -> None:
     init_replica(app, timeout)
     db.init_app(app)
     app.cli.add_command(init_db_command)
-    app.register_error_handler(OperationalError, database_unavailable)
+    if app.config["CONFIG_NAME"] == "development":
+        # Forgetting to create the tables is the first hour's likeliest mistake.
+        app.register_error_handler(OperationalError, explain_missing_tables)
+        app.register_error_handler(ProgrammingError, explain_missing_tables)
+    else:
+        app.register_error_handler(OperationalError, database_unavailable)
     app.extensions.setdefault("health_checks", {})["database"] = database_problem
     if MIGRATIONS:
         # Imported here: only projects with migrations install Flask-Migrate. Batch
