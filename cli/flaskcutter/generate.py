@@ -486,8 +486,8 @@ def own_template_context(template: Template, context: dict) -> tuple[dict, froze
     """The context to render the bundled template with, and the paths to leave out.
 
     The post hook would delete the pruned paths at once, so they are never rendered;
-    files without Jinja markers are copied instead of compiled (most of a render's
-    cost is Jinja compiling each file into Python).
+    files and names without Jinja markers are copied instead of compiled (most of a
+    render's cost is Jinja compiling each file and path name into Python).
     """
     settings = context["cookiecutter"]
     skipped = pruned_paths(template, settings)
@@ -495,8 +495,11 @@ def own_template_context(template: Template, context: dict) -> tuple[dict, froze
         return context, skipped  # other delimiters: every file is rendered
     project_dir = template.path / PROJECT_DIR
     verbatim = verbatim_files(project_dir, context, skipped)
-    copied = [*settings.get("_copy_without_render", []), *verbatim]
-    return {**context, "cookiecutter": {**settings, "_copy_without_render": copied}}, skipped
+    faster = {
+        "_copy_without_render": [*settings.get("_copy_without_render", []), *verbatim],
+        "_extensions": [*settings.get("_extensions", []), "flaskcutter.literal_names.LiteralNames"],
+    }
+    return {**context, "cookiecutter": {**settings, **faster}}, skipped
 
 
 def render(template: Template, context: dict, staging: Path) -> Path:
