@@ -204,13 +204,16 @@ def where_from_shell(project: Path) -> str | None:
     return shlex.quote(relative if not relative.startswith("..") else str(project))
 
 
-def finish(context: Context, spec: Context, template: Path, root: Path) -> Context:
+def finish(
+    context: Context, spec: Context, template: Path, root: Path, rules: ModuleType | None = None
+) -> Context:
     """Everything this hook does to the project rendered at ``root``; the answers.
 
     ``spec`` is cookiecutter.json as cookiecutter read it; the answers returned are
-    the effective ones, with switched-off options off.
+    the effective ones, with switched-off options off. ``rules`` is the pre hook's
+    module, which `flaskcutter new` has loaded already; else it is loaded here.
     """
-    rules = load_hook_module(template, "pre_gen_project")
+    rules = rules or load_hook_module(template, "pre_gen_project")
     answers = rules.effective(context, spec)
     prune(root, paths_to_prune(answers, rules))
     if answers["layout"] == "single":

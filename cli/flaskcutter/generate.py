@@ -486,8 +486,9 @@ def own_template_context(template: Template, context: dict) -> tuple[dict, froze
     """The context to render the bundled template with, and the paths to leave out.
 
     The post hook would delete the pruned paths at once, so they are never rendered;
-    files and names without Jinja markers are copied instead of compiled (most of a
-    render's cost is Jinja compiling each file and path name into Python).
+    files without Jinja markers are copied, and names and files with no marker but
+    ``{{ cookiecutter.key }}`` filled in (see ``filled_in``), instead of compiled:
+    most of a render's cost is Jinja compiling each file and path name into Python.
     """
     settings = context["cookiecutter"]
     skipped = pruned_paths(template, settings)
@@ -497,7 +498,7 @@ def own_template_context(template: Template, context: dict) -> tuple[dict, froze
     verbatim = verbatim_files(project_dir, context, skipped)
     faster = {
         "_copy_without_render": [*settings.get("_copy_without_render", []), *verbatim],
-        "_extensions": [*settings.get("_extensions", []), "flaskcutter.literal_names.LiteralNames"],
+        "_extensions": [*settings.get("_extensions", []), "flaskcutter.filled_in.FilledIn"],
     }
     return {**context, "cookiecutter": {**settings, **faster}}, skipped
 
@@ -533,7 +534,13 @@ def render(template: Template, context: dict, staging: Path) -> Path:
                 )
             if in_process:
                 finish = template.finish.finish
-                finish(context["cookiecutter"], template.spec, template.path, Path(project))
+                finish(
+                    context["cookiecutter"],
+                    template.spec,
+                    template.path,
+                    Path(project),
+                    rules=template.rules,
+                )
     except FailedHookException as error:
         detail = _last_line(work / "stderr.log", work / "stdout.log")
         if detail == "no output":
