@@ -22,7 +22,7 @@ from pathlib import Path
 from _common import REPO, log, machine
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bake", "new", "start", "serve", "matrix", "install")
+BENCHMARKS = ("bake", "new", "start", "serve", "headers", "matrix", "install")
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 NEW_FILE_TAIL = "\n## Findings\n\n(none recorded yet)\n"
 

@@ -12,7 +12,6 @@ import importlib.util
 import json
 import os
 import re
-import secrets
 import shlex
 import shutil
 import subprocess
@@ -149,7 +148,8 @@ def write_env(answers: Context, root: Path) -> None:
         # So that `flask run`, `flask routes` and `flask db` need no --app.
         f"FLASK_APP={answers['package_name']}",
         "FLASK_CONFIG=development",
-        f"SECRET_KEY={secrets.token_hex(32)}",
+        # What secrets.token_hex(32) returns, without its import of hashlib and random.
+        f"SECRET_KEY={os.urandom(32).hex()}",
     ]
     if answers["database"] == "postgresql":
         lines.append(
