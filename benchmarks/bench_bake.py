@@ -70,7 +70,7 @@ def main() -> int:
     emit(
         "bake: `cookiecutter --no-input`",
         timing_table(samples, dict.fromkeys(samples, "floor"), {"floor": "floor (one file)"}),
-        "Wall time of the whole command in a fresh process; target ≤ 1.3× floor. "
+        "The whole command in a fresh process, its hooks included; target ≤ 1.4× floor. "
         f"lightest: `{answers_text(LIGHTEST)}`; heaviest: `{answers_text(HEAVIEST)}`.",
     )
     return 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import signal
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from pathlib import Path
 from _common import REPO, log, machine
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bake", "new", "start", "serve", "matrix", "install")
+BENCHMARKS = ("bake", "new", "start", "serve", "headers", "matrix", "install")
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 NEW_FILE_TAIL = "\n## Findings\n\n(none recorded yet)\n"
 
@@ -49,11 +50,13 @@ def run_benchmark(name: str, quick: bool) -> tuple[str, bool]:
     return stdout, True
 
 
-def results_block(sections: list[str], quick: bool) -> str:
+def results_block(sections: list[str], quick: bool, loads: tuple[float, float]) -> str:
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     mode = " Quick mode: one unwarmed run each, not a measurement." if quick else ""
-    header = f"Measured {now} on {machine()} by `benchmarks/run_all.py`, all in one run.{mode}\n"
-    return "\n".join([START, header, *sections, END])
+    header = f"Measured {now} on {machine()} by `benchmarks/run_all.py`, all in one run.{mode}"
+    # Other processes share the cores; the ratios hold up under load, the times do not.
+    load = f"Load average (1 min): {loads[0]:.1f} at the start, {loads[1]:.1f} at the end.\n"
+    return "\n".join([START, header, load, *sections, END])
 
 
 def write_results(path: Path, block: str) -> None:
@@ -77,8 +80,10 @@ def main() -> int:
     parser.add_argument("--output", type=Path, help="default: benchmarks/RESULTS.md")
     args = parser.parse_args()
 
+    load_at_start = os.getloadavg()[0]
     outcomes = [run_benchmark(name, args.quick) for name in args.only]
-    block = results_block([text.rstrip() + "\n" for text, _ in outcomes], args.quick)
+    loads = (load_at_start, os.getloadavg()[0])
+    block = results_block([text.rstrip() + "\n" for text, _ in outcomes], args.quick, loads)
     print(block)
     output = args.output or (None if args.quick else HERE / "RESULTS.md")
     if output is not None:

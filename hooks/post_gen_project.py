@@ -12,7 +12,6 @@ import importlib.util
 import json
 import os
 import re
-import secrets
 import shlex
 import shutil
 import subprocess
@@ -70,35 +69,31 @@ def template_commit(template_dir: object) -> str | None:
     """The git commit of a template checkout, when its template files are committed.
 
     A checkout with uncommitted template changes has no commit that describes what was
-    rendered, and a wrong one would give `flaskcutter update` a wrong base.
+    rendered, and a wrong one would give `flaskcutter update` a wrong base. One
+    ``git status --branch`` tells both the changes and HEAD's commit: a git process
+    costs as much as the rest of this hook's work.
     """
-    if not isinstance(template_dir, str) or not template_dir or shutil.which("git") is None:
-        return None
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(  # noqa: S603 - fixed argv, no shell
-                ["git", "-C", template_dir, *args],  # noqa: S607 - git from PATH, as cookiecutter does
-                capture_output=True,
-                text=True,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                timeout=30,
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
-
-    # Only the repository's own root: a template copied into some other repository
-    # (a venv inside a project, say) must not record that repository's commit.
-    top = git("rev-parse", "--show-toplevel")
-    if top is None or os.path.realpath(top) != os.path.realpath(template_dir):
+    # Only a repository's own root, where its .git is: a template copied into some
+    # other repository (a venv inside a project, say) must not record that one's commit.
+    if not isinstance(template_dir, str) or not os.path.lexists(os.path.join(template_dir, ".git")):
         return None
     parts = ["cookiecutter.json", "local_extensions.py", "hooks", "{{cookiecutter.project_slug}}"]
-    if git("status", "--porcelain", "--", *parts) != "":
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            ["git", "-C", template_dir, "status", "--porcelain=v2", "--branch", "--", *parts],  # noqa: S607 - git from PATH, as cookiecutter does
+            capture_output=True,
+            text=True,
+            env={k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+            stdin=subprocess.DEVNULL,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None  # no git on PATH, or it did not answer
+    lines = done.stdout.splitlines() if done.returncode == 0 else ["not a repository"]
+    if any(not line.startswith("# ") for line in lines):
         return None  # not a git checkout, or its template files are not all committed
-    return git("rev-parse", "HEAD") or None
+    heads = [line.split()[-1] for line in lines if line.startswith("# branch.oid ")]
+    return heads[0] if heads and re.fullmatch("[0-9a-f]{40,64}", heads[0]) else None
 
 
 def template_version(template_dir: object) -> str | None:
@@ -153,7 +148,8 @@ def write_env(answers: Context, root: Path) -> None:
         # So that `flask run`, `flask routes` and `flask db` need no --app.
         f"FLASK_APP={answers['package_name']}",
         "FLASK_CONFIG=development",
-        f"SECRET_KEY={secrets.token_hex(32)}",
+        # What secrets.token_hex(32) returns, without its import of hashlib and random.
+        f"SECRET_KEY={os.urandom(32).hex()}",
     ]
     if answers["database"] == "postgresql":
         lines.append(
@@ -216,13 +212,16 @@ def where_from_shell(project: Path) -> str | None:
     return shlex.quote(relative if not relative.startswith("..") else str(project))
 
 
-def finish(context: Context, spec: Context, template: Path, root: Path) -> Context:
+def finish(
+    context: Context, spec: Context, template: Path, root: Path, rules: ModuleType | None = None
+) -> Context:
     """Everything this hook does to the project rendered at ``root``; the answers.
 
     ``spec`` is cookiecutter.json as cookiecutter read it; the answers returned are
-    the effective ones, with switched-off options off.
+    the effective ones, with switched-off options off. ``rules`` is the pre hook's
+    module, which `flaskcutter new` has loaded already; else it is loaded here.
     """
-    rules = load_hook_module(template, "pre_gen_project")
+    rules = rules or load_hook_module(template, "pre_gen_project")
     answers = rules.effective(context, spec)
     prune(root, paths_to_prune(answers, rules))
     if answers["layout"] == "single":

@@ -37,11 +37,12 @@ COLUMNS = {
         "CPU × floor",
         "runs",
     ],
+    "headers": ["case", "CPU µs/call", "added µs", "× floor", "runs"],
     "matrix": ["case", "wall s", "× floor", "CPU s", "CPU × floor", "runs"],
     "install": ["step", "CLI s", "floor s", "× floor"],
 }
 # The fewest data rows each table has: its floors and the cases held to them.
-ROWS = {"bake": 4, "new": 4, "start": 5, "serve": 8, "matrix": 2, "install": 5}
+ROWS = {"bake": 4, "new": 4, "start": 5, "serve": 8, "headers": 4, "matrix": 2, "install": 5}
 
 
 def table_rows(stdout: str, columns: list[str]) -> list[list[str]]:
@@ -69,6 +70,7 @@ def run_quick(script: str, *args: str) -> str:
         "new",
         "start",
         pytest.param("serve", marks=pytest.mark.nginx),
+        "headers",
         "matrix",
         pytest.param("install", marks=pytest.mark.heavy),
     ],

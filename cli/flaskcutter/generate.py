@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
+import importlib
 import logging
 import os
 import re
@@ -27,14 +29,15 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+import types
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from .errors import FlaskcutterError, GenerationError, describe
 from .paths import STAGING_PREFIX
 from .provenance import Origin
-from .template import Template, is_own_template, no_bytecode
+from .template import PROJECT_DIR, Template, is_own_template, no_bytecode
 
 # Inside the staging directory; a leading dot can never collide with a project slug.
 WORK_DIR = ".work"
@@ -359,18 +362,28 @@ def _why_silent(staging: Path, status: str) -> str:
 
 
 @contextlib.contextmanager
-def _walk_without_bytecode() -> Iterator[None]:
-    """Make cookiecutter's walk of the template skip ``__pycache__`` folders.
+def _walk_without(skipped: Collection[str] = ()) -> Iterator[None]:
+    """Make cookiecutter's walk of the template skip ``__pycache__`` and ``skipped``.
 
     pip byte-compiles every .py file of a wheel, the bundled template's included;
     cookiecutter has no ignore list, so it would copy those folders into the project.
+    ``skipped`` holds paths relative to the project folder of the template, which is
+    where cookiecutter walks from (``os.walk(".")``).
     """
     walk = os.walk
 
+    def kept(root: str, names: list[str]) -> list[str]:
+        return [
+            name
+            for name in names
+            if name != "__pycache__" and os.path.normpath(os.path.join(root, name)) not in skipped
+        ]
+
     def walk_sources(top: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
         for root, dirs, files in walk(top, *args, **kwargs):
-            # In place: cookiecutter prunes the same list to steer the walk.
-            dirs[:] = [name for name in dirs if name != "__pycache__"]
+            # In place: cookiecutter prunes the same lists to steer the walk.
+            dirs[:] = kept(root, dirs)
+            files[:] = kept(root, files)
             yield root, dirs, files
 
     os.walk = walk_sources  # type: ignore[assignment]
@@ -378,6 +391,116 @@ def _walk_without_bytecode() -> Iterator[None]:
         yield
     finally:
         os.walk = walk
+
+
+class _OnFirstUse(types.ModuleType):
+    """Stands in for a module until code reads one of its attributes, then loads it."""
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+@contextlib.contextmanager
+def _deferred_import(name: str) -> Iterator[None]:
+    """Let ``import name`` succeed without loading the module, inside the block.
+
+    Cookiecutter's default extensions import arrow (for ``{% now %}``) whenever an
+    environment is made, and arrow with dateutil is about a fifth of `new`'s imports;
+    a template that uses the tag still gets the real module on first use.
+    """
+    if name in sys.modules:
+        yield
+        return
+    stand_in = _OnFirstUse(name)
+    sys.modules[name] = stand_in
+    try:
+        yield
+    finally:
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+
+
+# The package folder inside the template's project folder (PROJECT_DIR).
+PACKAGE_DIR = "{{cookiecutter.package_name}}"
+# Jinja's default delimiters: text without any of them renders to itself.
+JINJA_MARKERS = ("{{", "{%", "{#")
+
+
+def pruned_paths(template: Template, answers: Mapping[str, Any]) -> frozenset[str]:
+    """The template paths the post hook would delete for these answers (its PATHS table).
+
+    Relative to the template's project folder, as cookiecutter's walk sees them.
+    """
+    rules = template.rules
+    effective = rules.effective(answers, template.spec)
+    return frozenset(
+        os.path.normpath(path.format(pkg=PACKAGE_DIR))
+        for path, condition in rules.PATHS.items()
+        if not rules.holds(condition, effective)
+    )
+
+
+def verbatim_files(
+    project_dir: Path, context: Mapping[str, Any], skipped: Collection[str]
+) -> list[str]:
+    """The template's files that rendering would leave byte for byte as they are.
+
+    Such a file has no Jinja marker, is UTF-8 with ``\n`` line ends (Jinja would
+    normalise others) and has a plain name; cookiecutter copies it instead of
+    compiling it, when it is listed in ``_copy_without_render``.
+    """
+    from cookiecutter.generate import is_copy_only_path
+
+    found = []
+    for root, dirs, files in os.walk(project_dir):
+        relative_root = os.path.relpath(root, project_dir)
+
+        def relative(name: str, root: str = relative_root) -> str:
+            return os.path.normpath(os.path.join(root, name))
+
+        dirs[:] = [
+            name
+            for name in dirs
+            if name != "__pycache__"
+            and relative(name) not in skipped
+            and not is_copy_only_path(relative(name), context)
+        ]
+        for name in files:
+            path = relative(name)
+            if path in skipped or any(marker in name for marker in JINJA_MARKERS):
+                continue
+            if is_copy_only_path(path, context):
+                continue
+            try:
+                text = (Path(root) / name).read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if "\r" not in text and not any(marker in text for marker in JINJA_MARKERS):
+                found.append(glob.escape(path))
+    return found
+
+
+def own_template_context(template: Template, context: dict) -> tuple[dict, frozenset[str]]:
+    """The context to render the bundled template with, and the paths to leave out.
+
+    The post hook would delete the pruned paths at once, so they are never rendered;
+    files without Jinja markers are copied, and names and files with no marker but
+    ``{{ cookiecutter.key }}`` filled in (see ``filled_in``), instead of compiled:
+    most of a render's cost is Jinja compiling each file and path name into Python.
+    """
+    settings = context["cookiecutter"]
+    skipped = pruned_paths(template, settings)
+    if settings.get("_jinja2_env_vars"):
+        return context, skipped  # other delimiters: every file is rendered
+    project_dir = template.path / PROJECT_DIR
+    verbatim = verbatim_files(project_dir, context, skipped)
+    faster = {
+        "_copy_without_render": [*settings.get("_copy_without_render", []), *verbatim],
+        "_extensions": [*settings.get("_extensions", []), "flaskcutter.filled_in.FilledIn"],
+    }
+    return {**context, "cookiecutter": {**settings, **faster}}, skipped
 
 
 def render(template: Template, context: dict, staging: Path) -> Path:
@@ -398,16 +521,26 @@ def render(template: Template, context: dict, staging: Path) -> Path:
     work = staging / WORK_DIR
     in_process = is_own_template(template.path)
     try:
-        with _isolated(template.path, work), _walk_without_bytecode():
-            project = generate_files(
-                repo_dir=str(template.path),
-                context=context,
-                output_dir=str(staging),
-                accept_hooks=not in_process,
-            )
+        with _isolated(template.path, work), _deferred_import("arrow"):
+            rendered, skipped = context, frozenset[str]()
+            if in_process:
+                rendered, skipped = own_template_context(template, context)
+            with _walk_without(skipped):
+                project = generate_files(
+                    repo_dir=str(template.path),
+                    context=rendered,
+                    output_dir=str(staging),
+                    accept_hooks=not in_process,
+                )
             if in_process:
                 finish = template.finish.finish
-                finish(context["cookiecutter"], template.spec, template.path, Path(project))
+                finish(
+                    context["cookiecutter"],
+                    template.spec,
+                    template.path,
+                    Path(project),
+                    rules=template.rules,
+                )
     except FailedHookException as error:
         detail = _last_line(work / "stderr.log", work / "stdout.log")
         if detail == "no output":

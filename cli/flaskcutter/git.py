@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +55,51 @@ AUTHOR_SETTINGS = {"author_name": "user.name", "author_email": "user.email"}
 
 
 def author_defaults() -> dict[str, str]:
-    """The author name and e-mail that git would put on a commit, where set."""
-    found = {key: config_value(setting) for key, setting in AUTHOR_SETTINGS.items()}
+    """The author name and e-mail that git would put on a commit, where set.
+
+    One ``git config --get-regexp`` for both settings: every git process is a few
+    milliseconds of a `new` that is held to cookiecutter's own cost.
+    """
+    if git_path() is None:
+        return {}
+    pattern = "^(" + "|".join(re.escape(name) for name in AUTHOR_SETTINGS.values()) + ")$"
+    try:
+        # -z: a value may hold a newline; each entry is "name\nvalue\0".
+        result = _git(["config", "-z", "--get-regexp", pattern])
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    settings: dict[str, str] = {}
+    for entry in result.stdout.split("\0") if result.returncode == 0 else []:
+        name, _, value = entry.partition("\n")
+        settings[name] = value.strip()  # the last one wins, as with `git config --get`
+    found = {key: settings.get(setting) for key, setting in AUTHOR_SETTINGS.items()}
     return {key: value for key, value in found.items() if value}
+
+
+def clean_head(repo: Path, parts: Sequence[str]) -> str | None:
+    """HEAD of the repository rooted at ``repo``, if ``parts`` of it are all committed.
+
+    None when ``repo`` is not a repository's root (a template copied into some other
+    repository must not record that one's commit), when git is missing, or when any of
+    ``parts`` has uncommitted or untracked changes. One ``git status`` answers all three
+    questions: ``--branch`` adds HEAD's commit to the porcelain output.
+    """
+    # The root of a work tree is where its .git (a folder, or a file for a worktree) is.
+    if git_path() is None or not os.path.lexists(repo / ".git"):
+        return None
+    try:
+        result = _git(["status", "--porcelain=v2", "--branch", "--", *parts], cwd=repo)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0:
+        return None
+    head = None
+    for line in result.stdout.splitlines():
+        if not line.startswith("# "):
+            return None  # a changed or untracked file among the parts
+        if line.startswith("# branch.oid "):
+            head = line.removeprefix("# branch.oid ").strip()
+    return head if head and re.fullmatch("[0-9a-f]{40,64}", head) else None
 
 
 def commit_message(answers: Mapping[str, Any]) -> str:

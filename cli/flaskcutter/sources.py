@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import GenerationError, InputError, printable
-from .git import _env, git_path
+from .git import _env, clean_head, git_path
 from .provenance import BUNDLED_PREFIX, Origin, bundled_source
 from .template import PROJECT_DIR, TEMPLATE_ENV, find_template_dir, is_template
 
@@ -65,14 +65,7 @@ def git_text(args: list[str], cwd: Path | None = None) -> str | None:
 
 def clean_commit(repo: Path) -> str | None:
     """HEAD of the repository rooted at ``repo``, if its template files are all committed."""
-    if git_path() is None:
-        return None
-    top = git_text(["rev-parse", "--show-toplevel"], cwd=repo)
-    if top is None or os.path.realpath(top) != os.path.realpath(repo):
-        return None
-    if git_text(["status", "--porcelain", "--", *TEMPLATE_PARTS], cwd=repo) != "":
-        return None
-    return git_text(["rev-parse", "HEAD"], cwd=repo)
+    return clean_head(repo, TEMPLATE_PARTS)
 
 
 def bundled_commit(template_dir: Path) -> str | None:

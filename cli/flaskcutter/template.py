@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib.resources
 import importlib.util
 import json
 import os
@@ -62,11 +61,13 @@ def is_own_template(path: Path) -> bool:
 
 def own_template_dir() -> Path:
     """The bundled copy of an installed wheel, else this checkout's template."""
-    bundled = importlib.resources.files("flaskcutter") / "template"
-    # Installed wheels are unpacked on disk, so the resource is a real directory.
-    if isinstance(bundled, Path) and is_template(bundled):
+    here = Path(__file__).resolve()
+    # Installed wheels are unpacked on disk, so the package's data is a real directory
+    # beside this file (read directly: importlib.resources costs `new` an import).
+    bundled = here.parent / "template"
+    if is_template(bundled):
         return bundled
-    checkout = Path(__file__).resolve().parents[2]
+    checkout = here.parents[2]
     if is_template(checkout):
         return checkout
     raise GenerationError(

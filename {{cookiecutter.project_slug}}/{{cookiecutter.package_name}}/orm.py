@@ -4,6 +4,7 @@ optional read replica that `reader()` sends the read-only views to."""
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -274,10 +275,25 @@ def explain_missing_tables(error: DBAPIError) -> Response:
 @with_appcontext
 def init_db_command() -> None:
     """Create the database tables that do not exist yet (projects without migrations)."""
-    if "migrate" in current_app.extensions:
+    if MIGRATIONS:
         raise click.UsageError("this project has migrations: run `flask db upgrade`")
     db.create_all()
     click.echo("Initialised the database.")
+
+
+def migrations_wanted() -> bool:
+    """Whether to set up Flask-Migrate, which imports Alembic: not in a web worker.
+
+    Its `flask db` commands exist only in Flask's CLI, which creates the app inside a
+    click context; a script or test that calls its functions has imported it first.
+    A Gunicorn worker does neither, so it starts without loading Alembic at all.
+    """
+    if not MIGRATIONS:
+        return False
+    return (
+        "flask_migrate" in sys.modules
+        or click.get_current_context(silent=True) is not None
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -297,7 +313,7 @@ def init_app(app: Flask) -> None:
     else:
         app.register_error_handler(OperationalError, database_unavailable)
     app.extensions.setdefault("health_checks", {})["database"] = database_problem
-    if MIGRATIONS:
+    if migrations_wanted():
         # Imported here: only projects with migrations install Flask-Migrate. Batch
         # mode lets later migrations ALTER tables on SQLite, which cannot in place.
         from flask_migrate import Migrate
