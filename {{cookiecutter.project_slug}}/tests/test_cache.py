@@ -92,6 +92,14 @@ def test_each_user_has_a_list_of_their_own(app: Flask, client: FlaskClient) -> N
     other.post("/api/notes", json={"title": "second"})
     assert titles(client)[0] == ["first"]
     assert other.get("/api/notes").get_json()["notes"][0]["title"] == "second"
+
+
+def test_rate_limits_count_in_the_same_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    # So a limit holds across servers; a storage of its own can still be named.
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    url = f"redis://127.0.0.1:{closed_port()}/0"
+    app = create_app("testing", {"REDIS_URL": url})
+    assert app.config["RATELIMIT_STORAGE_URI"] == url
 {%- endif %}
 
 
