@@ -26,13 +26,13 @@ def notes_page() -> str:
     return render_template("notes/index.html", notes=notes, **extra)
 
 
-def newest_notes(name: str, query: Select[Any]) -> Sequence[Any]:
+def newest_notes(name: str | None, query: Select[Any]) -> Sequence[Any]:
     """The notes ``query`` selects; a project with a cache keeps the list ``name``
-    there (cache.py) until a write changes it."""
+    there (cache.py) until a write changes it. None: a list not worth keeping."""
 
     def load(fresh: bool) -> Sequence[Any]:
         # The read replica may lag behind: a list to be kept comes from the primary.
         return (db.session if fresh else reader()).scalars(query).all()
 
     lists = current_app.extensions.get("list_cache")
-    return load(False) if lists is None else lists.rows(name, load)
+    return load(False) if lists is None or name is None else lists.rows(name, load)
