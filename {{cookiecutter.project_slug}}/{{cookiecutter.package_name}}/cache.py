@@ -82,6 +82,11 @@ class ListCache:
 
     def invalidate(self) -> None:
         """Make every cached list stale (after a write has committed)."""
+        if not self.available():
+            # No write waits on a Redis known to be down; the generation moves on
+            # when it answers again (see generation()).
+            self.outage = True
+            return
         try:
             app_cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=0)
         except RedisError as error:
