@@ -35,6 +35,7 @@ REQUIRES: dict[str, dict[str, object]] = {
     "database": {"use_sqlalchemy": True},
     "use_migrate": {"use_sqlalchemy": True},
     "use_auth": {"use_sqlalchemy": True},
+    "cache": {"use_sqlalchemy": True},
 }
 # Paths of a project that exist only when their answers hold, after REQUIRES has
 # switched off what it must. "{pkg}" is the package name. A list means any of.
@@ -50,6 +51,8 @@ PATHS: dict[str, dict[str, object]] = {
     "{pkg}/templates/auth": {"use_auth": True},
     "tests/test_auth.py": {"use_auth": True},
     "migrations/versions/0002_create_user.py": {"use_auth": True},
+    "{pkg}/cache.py": {"cache": "redis"},
+    "tests/test_cache.py": {"cache": "redis"},
     "deploy": {"deployment": "gunicorn-nginx"},
     "tests/test_deploy_config.py": {"deployment": "gunicorn-nginx"},
     "LICENSE": {"license": ["MIT", "BSD-3-Clause", "Apache-2.0"]},
@@ -73,6 +76,7 @@ HELP: dict[str, str] = {
     "use_auth": "accounts: sign-up and sign-in pages (Flask-Login, CSRF-protected Flask-WTF forms, rate-limited), API tokens; notes belong to users",
     "deployment": "Gunicorn, Nginx and systemd files under `deploy/`, or none",
     "use_github_actions": "a CI workflow (with a PostgreSQL service when needed)",
+    "cache": "Flask-Caching of the notes lists, invalidated on every write; `redis` (REDIS_URL) also backs accounts' rate limits across servers",
     "container": "a multi-stage `Dockerfile` (non-root, health-checked) and `compose.yaml` with the database",
 }
 
@@ -178,15 +182,15 @@ STDLIB_MODULES = frozenset(sys.stdlib_module_names) | STDLIB_ELSEWHERE
 # tests/test_names.py computes them from the installed distributions and checks.
 PROJECT_IMPORTS = frozenset(
     {
-        "alembic", "apispec", "app", "asgiref", "ast_serialize", "blinker", "cfgv",
+        "alembic", "apispec", "app", "asgiref", "ast_serialize", "blinker", "cachelib", "cfgv",
         "click", "conftest", "deprecated", "distlib", "dns", "dotenv",
-        "email_validator", "filelock", "flask", "flask_limiter", "flask_login",
+        "email_validator", "filelock", "flask", "flask_caching", "flask_limiter", "flask_login",
         "flask_migrate", "flask_smorest", "flask_sqlalchemy", "flask_wtf", "greenlet",
         "gunicorn", "hatchling", "identify", "idna", "iniconfig", "itsdangerous",
         "jinja2", "librt", "limits", "mako", "markupsafe", "marshmallow", "migrations",
         "mypy", "mypy_extensions", "mypyc", "nodeenv", "ordered_set", "packaging",
         "pathspec", "pip", "pkg_resources", "platformdirs", "pluggy", "pre_commit",
-        "psycopg", "psycopg_binary", "py", "pygments", "pytest", "python_discovery",
+        "psycopg", "psycopg_binary", "py", "pygments", "pytest", "python_discovery", "redis",
         "ruff", "setuptools", "sqlalchemy", "swagger_ui_bundle", "test", "tests",
         "tomlkit", "trove_classifiers", "typing_extensions", "virtualenv", "webargs",
         "werkzeug", "wheel", "wrapt", "wtforms", "yaml",

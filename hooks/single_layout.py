@@ -39,6 +39,7 @@ SECTIONS = (
     "api/views.py",
     "orm.py",
     "notes/models.py",
+    "cache.py",
     "auth/models.py",
     "auth/forms.py",
     "auth/accounts.py",

@@ -42,6 +42,7 @@ def expected_paths(answers: dict[str, Any], pkg: str) -> tuple[set[str], set[str
     """(must exist, must not exist), written out independently of the post hook."""
     database = answers["use_sqlalchemy"]
     migrate = database and answers["use_migrate"]
+    cache = database and answers["cache"] == "redis"
     blueprints = answers["layout"] == "blueprints"
     wanted = {
         ".env": True,
@@ -82,6 +83,8 @@ def expected_paths(answers: dict[str, Any], pkg: str) -> tuple[set[str], set[str
         ".dockerignore": answers["container"],
         "compose.yaml": answers["container"],
         "container/gunicorn.conf.py": answers["container"],
+        f"{pkg}/cache.py": blueprints and cache,
+        "tests/test_cache.py": cache,
     }
     present = {path for path, keep in wanted.items() if keep}
     return present, set(wanted) - present

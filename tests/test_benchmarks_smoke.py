@@ -38,11 +38,30 @@ COLUMNS = {
         "runs",
     ],
     "headers": ["case", "CPU µs/call", "added µs", "× floor", "runs"],
+    "scale": [
+        "case",
+        "req/s",
+        "× floor",
+        "p50 ms",
+        "p99 ms",
+        "CPU µs/req",
+        "CPU × floor",
+        "runs",
+    ],
     "matrix": ["case", "wall s", "× floor", "CPU s", "CPU × floor", "runs"],
     "install": ["step", "CLI s", "floor s", "× floor"],
 }
 # The fewest data rows each table has: its floors and the cases held to them.
-ROWS = {"bake": 4, "new": 4, "start": 5, "serve": 8, "headers": 4, "matrix": 2, "install": 5}
+ROWS = {
+    "bake": 4,
+    "new": 4,
+    "start": 5,
+    "serve": 8,
+    "headers": 4,
+    "scale": 6,
+    "matrix": 2,
+    "install": 5,
+}
 
 
 def table_rows(stdout: str, columns: list[str]) -> list[list[str]]:
@@ -71,6 +90,7 @@ def run_quick(script: str, *args: str) -> str:
         "start",
         pytest.param("serve", marks=pytest.mark.nginx),
         "headers",
+        pytest.param("scale", marks=pytest.mark.nginx),
         "matrix",
         pytest.param("install", marks=pytest.mark.heavy),
     ],
@@ -78,10 +98,12 @@ def run_quick(script: str, *args: str) -> str:
 def test_benchmark_prints_its_table_in_quick_mode(name: str) -> None:
     if name in SLOW and not SLOW_SMOKE:
         pytest.skip(f"{name} takes minutes: .ci/run checks it with FLASKCUTTER_SLOW_SMOKE=1")
-    if name == "serve":
-        for tool in ("wrk", "nginx"):
+    if name in ("serve", "scale"):
+        for tool in ("wrk", "nginx", *(["redis-server"] if name == "scale" else [])):
             if not shutil.which(tool):
-                missing_service(f"{tool} is not installed (apt-get install -y wrk nginx-light)")
+                missing_service(
+                    f"{tool} is not installed (apt-get install -y wrk nginx-light redis-server)"
+                )
     columns = COLUMNS[name]
     rows = table_rows(run_quick(f"bench_{name}.py"), columns)
     assert len(rows) >= ROWS[name]

@@ -187,9 +187,13 @@ def test_switched_off_options_take_effect_as_off() -> None:
 
 
 def test_default_answers_prune_only_the_files_of_options_that_default_to_off() -> None:
-    # An option that is off by default (a JSON false) keeps its files out of a
-    # default project; every other path is part of it.
-    off = {key for key, value in SPEC.items() if value is False}
+    # An option that is off by default (a JSON false, or a choice whose default is
+    # "none") keeps its files out of a default project; every other path is part of it.
+    off = {
+        key
+        for key, value in SPEC.items()
+        if value is False or (isinstance(value, list) and value[0] == "none")
+    }
     expected = [
         path.format(pkg=VALID["package_name"])
         for path, condition in rules.PATHS.items()

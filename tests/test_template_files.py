@@ -50,12 +50,14 @@ def test_every_conditional_path_exists_in_the_template() -> None:
     assert missing == []
 
 
-def test_python_modules_of_the_package_hold_at_most_six_block_tags() -> None:
+def test_python_modules_of_the_package_hold_at_most_ten_block_tags() -> None:
+    # Six for the database and accounts, four for the cache (its import and its
+    # init_app call in the factory, both inside the database's block).
     counts = {
         str(path.relative_to(PACKAGE)): path.read_text(encoding="utf-8").count("{%")
         for path in PACKAGE.rglob("*.py")
     }
-    assert sum(counts.values()) <= 6, counts
+    assert sum(counts.values()) <= 10, counts
 
 
 def test_the_template_holds_no_second_copy_of_the_app() -> None:

@@ -24,6 +24,9 @@ def production_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("TRUSTED_HOSTS", "example.com, www.example.com, localhost")
 {%- if cookiecutter.use_sqlalchemy %}
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+{%- if cookiecutter.cache == "redis" %}
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+{%- endif %}
 {%- endif %}
     return monkeypatch
 

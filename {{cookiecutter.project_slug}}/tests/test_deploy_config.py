@@ -103,6 +103,9 @@ def test_gunicorn_loads_the_production_app(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("TRUSTED_HOSTS", "example.com")
 {%- if cookiecutter.use_sqlalchemy %}
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+{%- if cookiecutter.cache == "redis" %}
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+{%- endif %}
 {%- endif %}
     monkeypatch.delenv("PROXY_FIX_HOPS", raising=False)
     app = import_app(conf["wsgi_app"])

@@ -12,6 +12,9 @@ from .api import bp as api_bp
 {%- if cookiecutter.use_auth and cookiecutter.use_sqlalchemy %}
 from .auth import User as User  # set up as notes register (auth/accounts.py)
 {%- endif %}
+{%- if cookiecutter.cache == "redis" and cookiecutter.use_sqlalchemy %}
+from .cache import init_app as init_cache
+{%- endif %}
 from .config import API_PREFIX, ConfigError, load_config
 from .main import bp as main_bp
 {%- if cookiecutter.use_sqlalchemy %}
@@ -49,6 +52,9 @@ def create_app(
     app.register_blueprint(main_bp)
 {%- if cookiecutter.use_sqlalchemy %}
     init_orm(app)
+{%- if cookiecutter.cache == "redis" %}
+    init_cache(app)
+{%- endif %}
     api.register_blueprint(notes_api_bp, url_prefix=f"{API_PREFIX}/notes")
     app.register_blueprint(notes_bp)
 {%- endif %}

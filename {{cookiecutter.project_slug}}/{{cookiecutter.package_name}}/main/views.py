@@ -41,4 +41,9 @@ def healthz() -> tuple[dict[str, str], int]:
     problems = {name: reason for name, check in checks.items() if (reason := check())}
     if problems:
         return {"status": "unavailable", **problems}, 503
+    # A part the app works on without (the cache, see cache.py) degrades, not fails.
+    warnings: dict[str, HealthCheck] = current_app.extensions.get("health_warnings", {})
+    degraded = {name: reason for name, check in warnings.items() if (reason := check())}
+    if degraded:
+        return {"status": "degraded", **degraded}, 200
     return {"status": "ok"}, 200

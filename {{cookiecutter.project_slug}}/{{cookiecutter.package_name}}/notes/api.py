@@ -19,6 +19,7 @@ from .schemas import (
     NoteQuerySchema,
     NoteSchema,
 )
+from .views import newest_notes
 
 bp = ResourceBlueprint("notes_api", __name__, description="Titled texts.")
 
@@ -87,7 +88,8 @@ class NoteCollection(MethodView):
             query = query.where(Note.id < cursor)
         if (owners := note_owners()) is not None:
             query = owners.visible(query)
-        notes = reader().scalars(query).all()
+        # First pages only are cached: a cursor is any number a client picks.
+        notes = newest_notes(f"api:{limit}" if cursor is None else None, query)
         page, more = notes[:limit], len(notes) > limit
         link = url_for(".notes", limit=limit, cursor=page[-1].id) if more else None
         headers = {"Link": f'<{link}>; rel="next"'} if link else {}
