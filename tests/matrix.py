@@ -1,11 +1,11 @@
 """The combinations the suite bakes, derived from cookiecutter.json and the pre hook.
 
 Every choice and boolean key takes part by itself: a key added to cookiecutter.json
-joins the matrix with no list to edit. The keys that interact are crossed in full
-(the layout with every database mode, a mode being one way to set a gate such as
-``use_sqlalchemy`` and the keys that REQUIRES ties to it); every other key is covered
-pairwise, so each pair of values meets in at least one bake (style.md). Free text is
-varied by hand in TEXT_VARIANTS, since no table can say what is awkward.
+joins the matrix with no list to edit. Every pair of values meets in at least one bake
+(style.md), and the keys that interact, those REQUIRES ties to a gate such as
+``use_sqlalchemy`` (the database and each feature that needs one), meet each other
+pairwise in each layout too. Free text is varied by hand in TEXT_VARIANTS, since no
+table can say what is awkward.
 """
 
 from __future__ import annotations
@@ -41,61 +41,60 @@ def values_of(key: str) -> list[Any]:
     return list(SPEC[key]) if isinstance(SPEC[key], list) else [True, False]
 
 
-def gate_modes() -> list[dict[str, Any]]:
-    """Every distinct way to set the REQUIRES gates and the keys they switch on."""
-    gated = sorted({key for condition in REQUIRES.values() for key in condition})
-    tied = sorted(REQUIRES)
-    modes: list[dict[str, Any]] = []
-    for combo in itertools.product(*(values_of(key) for key in gated + tied)):
-        mode = dict(zip(gated + tied, combo, strict=True))
-        # A switched-off key keeps its default: plain cookiecutter cannot be given "off".
-        off = switched_off({**DEFAULTS, **mode})
-        mode = {key: DEFAULTS[key] if key in off else value for key, value in mode.items()}
-        if mode not in modes:
-            modes.append(mode)
-    return modes
+def requirements() -> set[tuple[tuple[str, Any], ...]]:
+    """What the bakes must cover, as tuples of (key, value) that must meet in one bake.
 
-
-def _pairwise(
-    factors: dict[str, list[Any]], fixed: list[dict[str, int]], seed: int = 7
-) -> list[dict[str, Any]]:
-    """Rows in which every pair of values of two factors meets at least once.
-
-    ``fixed`` rows (indexes of some factors) come first; their other factors, and
-    the rows added after them, are chosen greedily, as in AETG: the best of a few
-    random candidates by how many uncovered pairs it covers. Seeded, so the matrix
-    is the same on every run.
+    Every pair of values of two keys, and, for the keys that REQUIRES ties to a gate
+    (the database and each feature that needs it), every pair of their values in each
+    layout: each feature meets both layouts and both databases, and every other
+    feature, in both layouts. A tuple that no answers can produce (a feature on with
+    its gate off) is left out.
     """
-    names = list(factors)
-    pairs = list(itertools.combinations(names, 2))
-    uncovered = {
-        (a, va, b, vb)
-        for a, b in pairs
-        for va in range(len(factors[a]))
-        for vb in range(len(factors[b]))
-    }
+    tied = sorted(REQUIRES)
+    wanted: set[tuple[tuple[str, Any], ...]] = set()
+    groups = [(a, b) for a, b in itertools.combinations(KEYS, 2)]
+    groups += [("layout", a, b) for a, b in itertools.combinations(tied, 2)]
+    for group in groups:
+        for values in itertools.product(*(values_of(key) for key in group)):
+            chosen = dict(zip(group, values, strict=True))
+            if not set(group) & set(switched_off({**DEFAULTS, **chosen})):
+                wanted.add(tuple(sorted(chosen.items())))
+    return wanted
+
+
+def covered(answers: dict[str, Any]) -> set[tuple[tuple[str, Any], ...]]:
+    """The requirements one bake meets; a switched-off key meets none."""
+    off = set(switched_off(answers))
+    live = {key: value for key, value in answers.items() if key in KEYS and key not in off}
+    result = set()
+    for size in (2, 3):
+        for group in itertools.combinations(sorted(live), size):
+            result.add(tuple((key, live[key]) for key in group))
+    return result
+
+
+def _greedy(wanted: set[tuple[tuple[str, Any], ...]], seed: int = 7) -> list[dict[str, Any]]:
+    """Bakes that meet every requirement, chosen greedily as in AETG.
+
+    Each bake starts from the first requirement not yet met; its other keys are the
+    best of a few random candidates by how many unmet requirements they meet. Seeded,
+    so the matrix is the same on every run.
+    """
     rng = random.Random(seed)  # noqa: S311 (a test matrix, not a secret)
-
-    def best_row(start: dict[str, int]) -> dict[str, int]:
-        best, best_score = start, -1
+    rows: list[dict[str, Any]] = []
+    uncovered = set(wanted)
+    while uncovered:
+        start = dict(min(uncovered, key=repr))
+        best: dict[str, Any] = {}
+        best_met: set[tuple[tuple[str, Any], ...]] = set()
         for _ in range(60):
-            row = {name: rng.randrange(len(factors[name])) for name in names} | start
-            score = sum((a, row[a], b, row[b]) in uncovered for a, b in pairs)
-            if score > best_score:
-                best, best_score = row, score
-        return best
-
-    rows, pending = [], list(fixed)
-    while pending or uncovered:
-        if pending:
-            start = pending.pop(0)
-        else:
-            first = min(uncovered)
-            start = {first[0]: first[1], first[2]: first[3]}
-        row = best_row(start)
-        rows.append(row)
-        uncovered -= {(a, row[a], b, row[b]) for a, b in pairs}
-    return [{name: factors[name][index] for name, index in row.items()} for row in rows]
+            row = {key: rng.choice(values_of(key)) for key in KEYS} | start
+            met = covered(row) & uncovered
+            if len(met) > len(best_met):
+                best, best_met = row, met
+        rows.append(best)
+        uncovered -= best_met
+    return rows
 
 
 def name_of(answers: dict[str, Any]) -> str:
@@ -116,19 +115,11 @@ def changes(answers: dict[str, Any]) -> dict[str, Any]:
 
 def combinations() -> dict[str, dict[str, Any]]:
     """Name -> answers (complete, as given to the template) for every bake."""
-    modes = gate_modes()
-    rest = [key for key in KEYS if key != "layout" and not any(key in mode for mode in modes)]
-    factors: dict[str, list[Any]] = {"layout": values_of("layout"), "_mode": modes}
-    factors.update({key: values_of(key) for key in rest})
     result: dict[str, dict[str, Any]] = {"defaults": dict(DEFAULTS)}
-    # layout x mode in full; the pairwise rows fill in the other keys and add rows.
-    crossed = [
-        {"layout": layout, "_mode": mode}
-        for layout in range(len(factors["layout"]))
-        for mode in range(len(modes))
-    ]
-    for row in _pairwise(factors, crossed):
-        answers = {**DEFAULTS, **{k: v for k, v in row.items() if k != "_mode"}, **row["_mode"]}
+    for row in _greedy(requirements() - covered(DEFAULTS)):
+        # A switched-off key keeps its default: plain cookiecutter cannot be given "off".
+        off = switched_off(row)
+        answers = {key: DEFAULTS[key] if key in off else value for key, value in row.items()}
         result.setdefault(name_of(answers), answers)
     for name, changes in TEXT_VARIANTS.items():
         result[name] = {**DEFAULTS, **changes}
