@@ -107,7 +107,7 @@ def main() -> int:
                 flask = [tool("flask"), "--app", DEFAULT_PACKAGE, "db", "upgrade"]
                 run_checked(flask, project, env)
                 app = f"{DEFAULT_PACKAGE}:create_app('production')"
-                servers[version, route] = stack.enter_context(gunicorn(project, app, env, root))
+                servers[version, route] = stack.enter_context(gunicorn(project, app, env, root, None))
             port = servers[version, "list"][0]
             for number in range(SEEDED_NOTES):
                 post(f"http://127.0.0.1:{port}/api/notes", {"title": f"note {number}"})
