@@ -16,8 +16,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Select, false
 
 from ..config import API_PREFIX
+from ..notes.api import bp as notes_api_bp
 from ..notes.models import Note
-from ..notes.views import bp as notes_bp
 from ..orm import db
 from .forms import COMMON_PASSWORDS, PASSWORD_MIN_LENGTH, NoteForm
 from .models import (
@@ -151,12 +151,14 @@ def revoke_token_command(token_id: int) -> None:
     click.echo(f"Revoked token {token_id}.")
 
 
-# Accounts own notes, so they are set up when the notes blueprint registers: after the
-# database, before the notes API. Importing this module is what switches them on, so
-# create_app needs no line of its own for them.
-@notes_bp.record_once
+# Accounts own notes, so they are set up when the notes API registers: after the
+# database, and before the API's document is made, which then asks for a token.
+# Importing this module is what switches them on, so create_app needs no line of
+# its own for them.
+@notes_api_bp.record_once
 def set_up_accounts(state: BlueprintSetupState) -> None:
     app = cast(Flask, state.app)
+    app.extensions["api_token_docs"].require_token(notes_api_bp.name)
     # CSRF everywhere but under testing, where tests post forms without tokens; a
     # test turns it on to show the refusal.
     app.config.setdefault("WTF_CSRF_ENABLED", not app.testing)
