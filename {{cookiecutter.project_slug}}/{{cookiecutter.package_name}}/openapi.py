@@ -7,10 +7,8 @@ request and serialise each response, so the description cannot drift from the co
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import swagger_ui_bundle
-from apispec import BasePlugin
 from flask import Flask, Response, abort, render_template, send_from_directory
 from flask_smorest import Api
 from marshmallow import Schema, fields
@@ -53,42 +51,6 @@ class ProblemApi(Api):
             del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
 
-class TokenDocs(BasePlugin):
-    """Documents the blueprints whose calls need `Authorization: Bearer <token>`.
-
-    Each of their operations gets the security requirement and the 401 problem it
-    answers without a valid token. The accounts feature names its blueprints (through
-    ``require_token``) before they register, since their documents are made then.
-    """
-
-    SCHEME = "bearerToken"
-
-    def __init__(self) -> None:
-        self.blueprints: set[str] = set()
-
-    def init_spec(self, spec: Any) -> None:
-        self.spec = spec
-
-    def require_token(self, blueprint: str) -> None:
-        if not self.blueprints:
-            description = "A personal access token, from `flask create-token`."
-            scheme = {"type": "http", "scheme": "bearer", "description": description}
-            self.spec.components.security_scheme(self.SCHEME, scheme)
-        self.blueprints.add(blueprint)
-
-    def operation_helper(
-        self,
-        path: str | None = None,
-        operations: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        for operation in (operations or {}).values():
-            if self.blueprints.intersection(operation.get("tags", ())):
-                operation["security"] = [{self.SCHEME: []}]
-                # A name is a reference to flask-smorest's problem response for 401.
-                operation.setdefault("responses", {})[401] = "UNAUTHORIZED"
-
-
 def api_docs_page() -> str:
     return render_template("api/docs.html")
 
@@ -106,9 +68,7 @@ def init_app(app: Flask) -> ProblemApi:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", API_PREFIX)
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    token_docs = TokenDocs()
-    api = ProblemApi(app, spec_kwargs={"extra_plugins": [token_docs]})
-    app.extensions["api_token_docs"] = token_docs
+    api = ProblemApi(app)
     if app.config["API_DOCS"]:
         app.add_url_rule(f"{API_PREFIX}/docs", "api_docs", api_docs_page)
         app.add_url_rule(

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema, fields, missing, validate
-from marshmallow.decorators import POST_DUMP, PRE_DUMP
 
 TITLE_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 10_000
@@ -87,8 +86,8 @@ def compile_dump(schema: Schema) -> Callable[[Any], dict[str, Any]] | None:
     then marshmallow dumps. tests/test_notes.py holds it to marshmallow's output.
     """
     if (
-        schema._hooks[PRE_DUMP]
-        or schema._hooks[POST_DUMP]
+        schema._hooks["pre_dump"]  # marshmallow's names for its dump hooks
+        or schema._hooks["post_dump"]
         or schema.dict_class is not dict
         or type(schema).get_attribute is not Schema.get_attribute
     ):
