@@ -12,6 +12,7 @@ the test client, decides what a chunked body looks like to the app.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -20,12 +21,22 @@ import select
 import socket
 import sqlite3
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, Bake, run
+from tests.conftest import (
+    BIN,
+    POSTGRES_ADMIN_URL,
+    POSTGRES_HOST,
+    POSTGRES_PORT,
+    Bake,
+    missing_service,
+    postgres_reachable,
+    run,
+)
 from tests.deploy_support.processes import (
     LOOPBACK,
     Server,
@@ -52,20 +63,47 @@ VARIANTS = [
 pytestmark = pytest.mark.heavy
 
 
-@pytest.fixture
+@contextlib.contextmanager
+def throwaway_database() -> Iterator[str]:
+    """A PostgreSQL database on 127.0.0.1 for one variant's tests, dropped after them."""
+    if not postgres_reachable():
+        missing_service(f"PostgreSQL is not reachable on {POSTGRES_HOST}:{POSTGRES_PORT}")
+    import psycopg
+
+    name = f"flaskcutter_api_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
 def served(
-    request: pytest.FixtureRequest, bake: Bake, tmp_path: Path
+    request: pytest.FixtureRequest, bake: Bake, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """The variant, migrated and under Gunicorn (2 sync workers); yield (port, env).
 
-    With accounts, env["TOKEN"] is an API token of a user made by the project's commands.
+    One server per variant, shared by its tests (one xdist group). With accounts,
+    env["TOKEN"] is an API token of a user made by the project's own commands.
     """
     layout, database, auth = request.param
     project = bake(layout=layout, database=database, **({"use_auth": True} if auth else {}))
-    if database == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-    else:
-        url = f"sqlite:///{tmp_path / 'api.sqlite'}"
+    tmp_path = tmp_path_factory.mktemp(f"api-{layout}-{database}")
+    with contextlib.ExitStack() as stack:
+        if database == "postgresql":
+            url = stack.enter_context(throwaway_database())
+        else:
+            url = f"sqlite:///{tmp_path / 'api.sqlite'}"
+        yield from serve(project, url, tmp_path, auth)
+
+
+def serve(
+    project: Path, url: str, tmp_path: Path, auth: bool
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Migrate ``url``, make a token if ``auth``, and serve until the generator closes."""
     env = {
         "FLASK_CONFIG": "production",
         "SECRET_KEY": secrets.token_hex(32),
