@@ -239,12 +239,14 @@ def test_openapi_document_describes_the_notes_resource(client: FlaskClient) -> N
     assert note["required"] == ["title"]
 
 
-def test_openapi_document_asks_for_no_token_without_accounts(
-    client: FlaskClient,
+def test_openapi_document_asks_for_a_token_only_with_accounts(
+    app: Flask, client: FlaskClient
 ) -> None:
     spec = client.get("/api/openapi.json").get_json()
-    # With accounts (use_auth), tests/test_auth.py checks the bearer scheme instead.
-    if "securitySchemes" not in spec.get("components", {}):
+    # Accounts (use_auth) guard the API; tests/test_auth.py checks what they declare.
+    accounts = "note_owners" in app.extensions
+    assert ("securitySchemes" in spec.get("components", {})) == accounts
+    if not accounts:
         assert all(
             "security" not in operation
             for path in spec["paths"].values()
