@@ -8,7 +8,7 @@ list reads 20 seeded notes (the hand-written list returned every row, so creates
 not grow it), the create appends. `wrk` loads one target at a time; targets alternate
 between rounds.
 
-    .venv/bin/python benchmarks/bench_api.py [--runs N] [--quick] [--before REF]
+    .venv/bin/python benchmarks/bench_api.py [--runs N] [--quick]
 """
 
 from __future__ import annotations
@@ -107,7 +107,9 @@ def main() -> int:
                 flask = [tool("flask"), "--app", DEFAULT_PACKAGE, "db", "upgrade"]
                 run_checked(flask, project, env)
                 app = f"{DEFAULT_PACKAGE}:create_app('production')"
-                servers[version, route] = stack.enter_context(gunicorn(project, app, env, root))
+                servers[version, route] = stack.enter_context(
+                    gunicorn(project, app, env, root, None)
+                )
             port = servers[version, "list"][0]
             for number in range(SEEDED_NOTES):
                 post(f"http://127.0.0.1:{port}/api/notes", {"title": f"note {number}"})

@@ -192,12 +192,35 @@ def test_the_notes_page_shows_a_form_and_only_the_users_notes(app: Flask) -> Non
 
 def test_the_api_needs_a_valid_token(app: Flask) -> None:
     client = app.test_client()
-    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic x"}):
-        response = client.get("/api/notes", headers=headers)
-        assert response.status_code == 401, headers
-        assert response.mimetype == "application/problem+json"
     token = make_token(app)
+    note = client.post("/api/notes", json={"title": "x"}, headers=auth(token))
+    url = f"/api/notes/{note.get_json()['id']}"
+    calls = [("get", "/api/notes"), ("post", "/api/notes"), ("get", url)]
+    calls += [("put", url), ("patch", url), ("delete", url)]
+    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic x"}):
+        for method, path in calls:
+            response = getattr(client, method)(
+                path, headers=headers, json={"title": "y"}
+            )
+            assert response.status_code == 401, (method, path, headers)
+            assert response.mimetype == "application/problem+json"
+    assert client.get(url, headers=auth(token)).get_json()["title"] == "x"
     assert client.get("/api/notes", headers=auth(token)).status_code == 200
+
+
+def test_openapi_document_declares_the_bearer_token_and_its_401(app: Flask) -> None:
+    spec = app.test_client().get("/api/openapi.json").get_json()
+    [(scheme_name, scheme)] = spec["components"]["securitySchemes"].items()
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":  # the path's, not an operation
+                continue
+            needs_token = path.startswith("/api/notes")
+            assert ("security" in operation) == needs_token, (method, path)
+            if needs_token:
+                assert operation["security"] == [{scheme_name: []}]
+                assert "401" in operation["responses"], (method, path)
 
 
 def auth(token: str) -> dict[str, str]:
@@ -226,10 +249,12 @@ def test_another_users_note_is_404(app: Flask) -> None:
     ).get_json()
     url = f"/api/notes/{note['id']}"
     assert client.get(url, headers=auth(ada)).status_code == 200
-    for method in ("get", "delete"):
-        assert getattr(client, method)(url, headers=auth(bob)).status_code == 404
-    response = client.patch(url, json={"title": "theirs"}, headers=auth(bob))
-    assert response.status_code == 404
+    for method in ("get", "put", "patch", "delete"):
+        response = getattr(client, method)(
+            url, json={"title": "theirs"}, headers=auth(bob)
+        )
+        assert response.status_code == 404, method
+        assert response.get_json()["detail"] == f"note {note['id']} not found"
     assert client.get("/api/notes", headers=auth(bob)).get_json()["notes"] == []
     assert client.delete(url, headers=auth(ada)).status_code == 204
 

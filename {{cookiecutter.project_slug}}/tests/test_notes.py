@@ -3,15 +3,36 @@
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from marshmallow import Schema, fields
 
+{% if cookiecutter.layout == 'single' -%}
+from {{ cookiecutter.package_name }} import (
+    CompiledSchema,
+    Note,
+    NotePageSchema,
+    NoteSchema,
+    UtcDateTime,
+    create_app,
+    db,
+)
+{% else -%}
 from {{ cookiecutter.package_name }} import Note, create_app, db
-
+from {{ cookiecutter.package_name }}.notes.schemas import (
+    CompiledSchema,
+    NotePageSchema,
+    NoteSchema,
+    UtcDateTime,
+)
+{% endif %}
 from .conftest import new_client
 
 PROBLEM = "application/problem+json"
@@ -216,6 +237,117 @@ def test_openapi_document_describes_the_notes_resource(client: FlaskClient) -> N
     note = spec["components"]["schemas"]["Note"]
     assert note["properties"]["title"]["maxLength"] == 200
     assert note["required"] == ["title"]
+
+
+def test_openapi_document_asks_for_a_token_only_with_accounts(
+    app: Flask, client: FlaskClient
+) -> None:
+    spec = client.get("/api/openapi.json").get_json()
+    # Accounts (use_auth) guard the API; tests/test_auth.py checks what they declare.
+    accounts = "note_owners" in app.extensions
+    assert ("securitySchemes" in spec.get("components", {})) == accounts
+    if not accounts:
+        assert all(
+            "security" not in operation
+            for path in spec["paths"].values()
+            for operation in path.values()
+        )
+
+
+ODD_TEXTS = [
+    "",
+    " padded ",
+    "é日本語😀",
+    '"quoted" \\ back\\slash',
+    "line\nbreak\ttab",
+    "<b>&amp;</b>",
+    "\u202eright to left",
+    "x" * 200,
+]
+OFFSETS = [
+    None,
+    UTC,
+    timezone(timedelta(hours=5, minutes=30)),
+    timezone(-timedelta(hours=8)),
+]
+
+
+def marshmallows_own(
+    monkeypatch: pytest.MonkeyPatch, schema: type[Schema], obj: object
+) -> str:
+    """``obj`` dumped by marshmallow itself, in every nested schema too, as JSON."""
+    with monkeypatch.context() as patch:
+        patch.setattr(CompiledSchema, "dump", Schema.dump)
+        return json.dumps(schema().dump(obj))
+
+
+def test_compiled_dump_is_marshmallows_for_notes_read_back(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Odd texts and timestamps with and without offsets, as this backend hands them back
+    # (SQLite: naive; PostgreSQL: aware), page by page and note by note.
+    moments = [
+        datetime(2026, 3, 29, 1, 59, 59, micro, tzinfo=offset)
+        for micro in (0, 1, 999_999)
+        for offset in OFFSETS
+    ]
+    with app.app_context():
+        for index, moment in enumerate(moments):
+            text = ODD_TEXTS[index % len(ODD_TEXTS)]
+            db.session.add(Note(title=text or "t", body=text[::-1], created_at=moment))
+        db.session.commit()
+        db.session.expire_all()
+        notes = db.session.scalars(db.select(Note)).all()
+        pages = [
+            {"notes": notes, "next": None},
+            {"notes": notes[:1], "next": "/api/notes?limit=1&cursor=2"},
+        ]
+        for schema, obj in [(NotePageSchema, page) for page in pages] + [
+            (NoteSchema, note) for note in notes
+        ]:
+            fast = json.dumps(schema().dump(obj))
+            assert fast == marshmallows_own(monkeypatch, schema, obj), obj
+            if schema is NoteSchema:
+                assert datetime.fromisoformat(json.loads(fast)["created_at"]).tzinfo
+
+
+def test_compiled_dump_follows_marshmallow_on_every_kind_of_field(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Inner(CompiledSchema):
+        n = fields.Integer()
+
+    class Odd(CompiledSchema):
+        renamed = fields.String(data_key="shown")
+        aliased = fields.Integer(attribute="real")
+        dotted = fields.Integer(attribute="inner.n")
+        defaulted = fields.String(dump_default="none")
+        as_text = fields.Integer(as_string=True)
+        flag = fields.Integer()
+        method = fields.Method("double")
+        entries = fields.List(fields.Nested(Inner))
+        many = fields.Nested(Inner, many=True)
+        plucked = fields.Pluck(Inner, "n")
+        when = UtcDateTime()
+
+        def double(self, obj: object) -> int:
+            return 2 * self.get_attribute(obj, "real", 0)
+
+    full = {
+        "renamed": "a",
+        "real": 3,
+        "inner": {"n": 1},
+        "as_text": 7,
+        "flag": True,
+        "entries": [{"n": 1}, {"n": None}],
+        "many": [{"n": 2}],
+        "plucked": {"n": 4},
+        "when": datetime(2026, 1, 1, 12, tzinfo=OFFSETS[2]),
+    }
+    sparse = {"renamed": None, "real": 0, "inner": {}, "entries": None, "when": None}
+    for obj in (full, sparse, {}, SimpleNamespace(**full), SimpleNamespace(real=1)):
+        assert json.dumps(Odd().dump(obj)) == marshmallows_own(monkeypatch, Odd, obj)
+    assert Odd(many=True).dump([full, sparse]) == [Odd().dump(full), Odd().dump(sparse)]
 
 
 def test_locked_sqlite_database_is_503_with_retry_after(tmp_path: Path) -> None:

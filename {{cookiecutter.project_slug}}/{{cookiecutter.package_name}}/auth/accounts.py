@@ -8,6 +8,7 @@ import sys
 from typing import Any, cast
 
 import click
+from apispec import APISpec, BasePlugin
 from flask import Flask, abort, current_app, g, request
 from flask.blueprints import BlueprintSetupState
 from flask.cli import with_appcontext
@@ -16,8 +17,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Select, false
 
 from ..config import API_PREFIX
+from ..notes.api import bp as notes_api_bp
 from ..notes.models import Note
-from ..notes.views import bp as notes_bp
 from ..orm import db
 from .forms import COMMON_PASSWORDS, PASSWORD_MIN_LENGTH, NoteForm
 from .models import (
@@ -83,6 +84,45 @@ class NoteOwners:
     def page_context(self) -> dict[str, Any]:
         """What the notes page shows beside the notes: the form to add one."""
         return {"note_form": NoteForm()}
+
+
+class TokenDocs(BasePlugin):
+    """Documents that a blueprint's API calls need `Authorization: Bearer <token>`.
+
+    Each of its operations gets the security requirement and the 401 problem it answers
+    without a valid token. Added before the blueprint registers: its documentation is
+    made then.
+    """
+
+    SCHEME = "bearerToken"
+
+    def __init__(self, blueprint: str) -> None:
+        self.blueprint = blueprint
+
+    def init_spec(self, spec: APISpec) -> None:
+        description = "A personal access token, from `flask create-token`."
+        scheme = {"type": "http", "scheme": "bearer", "description": description}
+        spec.components.security_scheme(self.SCHEME, scheme)
+
+    def operation_helper(
+        self,
+        path: str | None = None,
+        operations: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        for operation in (operations or {}).values():
+            if self.blueprint in operation.get("tags", ()):
+                operation["security"] = [{self.SCHEME: []}]
+                # A name refers to flask-smorest's problem response for that status.
+                operation.setdefault("responses", {})[401] = "UNAUTHORIZED"
+
+
+def document_token(app: Flask, blueprint: str) -> None:
+    # flask-smorest files each blueprint under its Api as it starts to register it.
+    spec = app.extensions["flask-smorest"]["blp_name_to_api"][blueprint].spec
+    plugin = TokenDocs(blueprint)
+    plugin.init_spec(spec)
+    spec.plugins.append(plugin)
 
 
 def csrf_for_pages() -> None:
@@ -151,12 +191,14 @@ def revoke_token_command(token_id: int) -> None:
     click.echo(f"Revoked token {token_id}.")
 
 
-# Accounts own notes, so they are set up when the notes blueprint registers: after the
-# database, before the notes API. Importing this module is what switches them on, so
-# create_app needs no line of its own for them.
-@notes_bp.record_once
+# Accounts own notes, so they are set up when the notes API registers: after the
+# database, and before the API's document is made, which then asks for a token.
+# Importing this module is what switches them on, so create_app needs no line of
+# its own for them.
+@notes_api_bp.record_once
 def set_up_accounts(state: BlueprintSetupState) -> None:
     app = cast(Flask, state.app)
+    document_token(app, notes_api_bp.name)
     # CSRF everywhere but under testing, where tests post forms without tokens; a
     # test turns it on to show the refusal.
     app.config.setdefault("WTF_CSRF_ENABLED", not app.testing)
