@@ -29,11 +29,13 @@ driver = "overlay"
 graphroot = "{root}/storage"
 runroot = "{root}/run"
 """
-PROGRAMS = ("podman", "runc", "debootstrap")
+PROGRAMS = ("podman", "runc")
 
 
-def missing_programs() -> list[str]:
-    return [name for name in PROGRAMS if shutil.which(name) is None]
+def missing_programs(debootstrap: bool) -> list[str]:
+    """The programs not on PATH; debootstrap only when the tree must be downloaded."""
+    wanted = (*PROGRAMS, "debootstrap") if debootstrap else PROGRAMS
+    return [name for name in wanted if shutil.which(name) is None]
 
 
 class Podman:
