@@ -76,7 +76,8 @@ def assert_table(stdout: str, name: str) -> None:
     [
         "bake",
         "start",
-        pytest.param("serve", marks=pytest.mark.nginx),
+        # Several servers at once (Nginx, Gunicorn for two apps, wrk): a heavy proof.
+        pytest.param("serve", marks=[pytest.mark.nginx, pytest.mark.heavy]),
         "matrix",
         pytest.param("install", marks=pytest.mark.heavy),
     ],
