@@ -208,5 +208,6 @@ def test_compose_starts_postgresql_migrates_and_serves_the_notes_api(
         assert status == 200
         assert [note["title"] for note in json.loads(body)["notes"]] == ["Hello"]
     finally:
-        compose(project, env, "down", "--volumes", check=False)
+        # A throwaway stack: no ten-second wait per container for a graceful stop.
+        compose(project, env, "down", "--volumes", "--timeout", "2", check=False)
         podman.run("rmi", "--force", image, check=False)
