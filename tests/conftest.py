@@ -24,6 +24,12 @@ BIN = Path(sys.executable).parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
 POSTGRES_ADMIN_URL = f"postgresql://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/postgres"
+# The user's uv cache, read before any test points HOME at a sandbox: tests that
+# install with uv share it, so a package is downloaded once per machine, not per test.
+UV_CACHE = Path(
+    os.environ.get("UV_CACHE_DIR")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "uv"
+)
 
 Bake = Callable[..., Path]
 # cookiecutter.json, which types every key for the hooks' validate().

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from .cli_support import Sandbox, answers, invoke, isolate, script
-from .conftest import REPO, run
+from .conftest import BIN, REPO, UV_CACHE, missing_service, run
 
 
 @pytest.fixture
@@ -70,8 +71,13 @@ def test_python_m_flaskcutter_works_like_the_script(box: Sandbox) -> None:
 
 @pytest.mark.heavy
 def test_wheel_bundles_the_template_and_works_from_any_directory(tmp_path: Path) -> None:
+    # uv: the same isolated PEP 517 build and install as build and pip, with uv's cache
+    # (the test extra installs it), which makes them seconds instead of half a minute.
+    uv = shutil.which("uv", path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    if uv is None:
+        missing_service("uv is not installed (pip install -e '.[test]')")
     dist = tmp_path / "dist"
-    built = run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)], REPO)
+    built = run([uv, "build", "--quiet", "--wheel", "--out-dir", str(dist), str(REPO)], REPO)
     assert built.returncode == 0, built.stdout + built.stderr
     (wheel,) = dist.glob("flaskcutter-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -85,9 +91,15 @@ def test_wheel_bundles_the_template_and_works_from_any_directory(tmp_path: Path)
         assert f"flaskcutter/template/{part}" in names, part
 
     venv = tmp_path / "venv"
-    assert run([sys.executable, "-m", "venv", str(venv)], tmp_path).returncode == 0
+    made_venv = run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], tmp_path)
+    assert made_venv.returncode == 0, made_venv.stderr
     python = venv / "bin" / "python"
-    installed = run([str(python), "-m", "pip", "install", "-q", str(wheel)], tmp_path)
+    # --compile-bytecode does what pip does by default; the last check needs that bytecode.
+    installed = run(
+        [uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", str(python)]
+        + [str(wheel)],
+        tmp_path,
+    )
     assert installed.returncode == 0, installed.stdout + installed.stderr
 
     elsewhere = tmp_path / "elsewhere"
@@ -118,13 +130,19 @@ def test_wheel_bundles_the_template_and_works_from_any_directory(tmp_path: Path)
     if stamp in names:
         assert recorded["_commit"] == zipfile.ZipFile(wheel).read(stamp).decode().strip()
     assert (elsewhere / "shop" / ".git").is_dir()
-    # pip compiled the bundled template; none of that bytecode may reach the project.
+    # The install compiled the bundled template; none of that bytecode may reach the project.
     assert list((venv / "lib").rglob("template/**/__pycache__"))
     assert not list((elsewhere / "shop").rglob("__pycache__"))
 
 
 @pytest.mark.heavy
-def test_install_creates_the_venv_and_ends_green(box: Sandbox) -> None:
+def test_install_creates_the_venv_and_ends_green(
+    box: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As under the README's command, whose activated venv puts uv on PATH: the CLI
+    # then installs with uv, from the user's uv cache (the sandbox's HOME has none).
+    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("UV_CACHE_DIR", str(UV_CACHE))
     result = invoke(["new", "Blog", "--no-input", "--install", "-o", "x"])
     assert result.exit_code == 0, result.output
     project = box.work / "x" / "blog"

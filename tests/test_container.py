@@ -2,9 +2,11 @@
 
 Podman stands in for Docker (no Docker engine runs here), with the settings of
 ``container_support.podman``; the upstream ``python`` and ``postgres`` images stand
-in as a Debian bookworm tree made once per session (``container_support.standins``),
+in as a Debian bookworm tree made once per session (``container_support.standins``:
+copied from this machine's own packages when it is bookworm, else by debootstrap),
 so the tests bake with ``python_version=3.11``, bookworm's Python. On a machine
-without podman, runc or debootstrap they are skipped; under ``CI=true`` they fail.
+without podman or runc (or debootstrap, when it is needed) they are skipped; under
+``CI=true`` they fail.
 Skip them all with ``-m "not heavy"`` (hadolint alone is quick and stays).
 """
 
@@ -24,8 +26,9 @@ import pytest
 import yaml
 
 from .conftest import BIN, Bake, missing_service, run
+from .container_support.hosttree import host_missing
 from .container_support.podman import Podman, missing_programs
-from .container_support.standins import make_images
+from .container_support.standins import PACKAGES, make_images
 from .deploy_support.processes import free_port
 from .matrix import changes, combinations
 
@@ -73,12 +76,12 @@ def test_hadolint_passes_on_every_generated_dockerfile(bake: Bake) -> None:
 @pytest.fixture(scope="session")
 def podman(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Podman]:
     """Podman with storage under this session's temp dir, and the stand-in images."""
-    missing = missing_programs()
+    missing = missing_programs(debootstrap=host_missing(PACKAGES) is not None)
     if missing:
         missing_service(f"{', '.join(missing)} not installed (apt-get install -y podman "
                         "buildah runc debootstrap podman-compose)")  # fmt: skip
     if os.geteuid() != 0:
-        missing_service("the stand-in base image needs root (debootstrap)")
+        missing_service("the stand-in base image needs root (its files keep their owners)")
     root = tmp_path_factory.mktemp("podman")
     tool = Podman(root / "state")
     try:
@@ -205,5 +208,6 @@ def test_compose_starts_postgresql_migrates_and_serves_the_notes_api(
         assert status == 200
         assert [note["title"] for note in json.loads(body)["notes"]] == ["Hello"]
     finally:
-        compose(project, env, "down", "--volumes", check=False)
+        # A throwaway stack: no ten-second wait per container for a graceful stop.
+        compose(project, env, "down", "--volumes", "--timeout", "2", check=False)
         podman.run("rmi", "--force", image, check=False)

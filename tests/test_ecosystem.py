@@ -54,15 +54,9 @@ def tool(name: str) -> str:
     return str(found)
 
 
-def baked_structures(bake: Bake, runnable: bool = False) -> Iterator[tuple[str, Path]]:
-    """(matrix name, project) for every structure.
-
-    ``runnable`` bakes with the default python_version, the one this suite runs on,
-    for tools that install the project: requires-python must admit the interpreter.
-    """
+def baked_structures(bake: Bake) -> Iterator[tuple[str, Path]]:
+    """(matrix name, project) for every structure."""
     for name, answers in STRUCTURES.items():
-        if runnable:
-            answers = {**answers, "python_version": DEFAULTS["python_version"]}
         yield name, bake(**changes(answers))
 
 
@@ -72,14 +66,24 @@ def extreme_installs(bake: Bake) -> Iterator[tuple[str, Path]]:
     lowest-direct install checks them all; the smallest shows nothing is missing
     without the options. Each layout's files are checked by every bake's own suite
     (tests/test_bake.py), so more installs would repeat the same resolution.
+
+    The sizes come from the bakes the other tests here share (python_version does not
+    change the dependencies); only the two chosen are baked again, with the default
+    python_version, the one this suite runs on: requires-python must admit it.
     """
     sized = []
-    for name, project in baked_structures(bake, runnable=True):
+    for name, project in baked_structures(bake):
         pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-        sized.append((len(pyproject["project"]["dependencies"]), name, project))
+        sized.append((len(pyproject["project"]["dependencies"]), name))
     sized.sort(key=lambda item: item[0])
-    for _, name, project in (sized[-1], sized[0]):
-        yield name, project
+    chosen = [sized[-1][1], sized[0][1]]
+    # tests/test_generated_cli.py runs the README's pip install on one layout only and
+    # relies on these installs for the other: both layouts must be among them.
+    layouts = {STRUCTURES[name]["layout"] for name in chosen}
+    assert layouts == set(SPEC["layout"]), f"the installs cover only {layouts}"
+    for name in chosen:
+        answers = {**STRUCTURES[name], "python_version": DEFAULTS["python_version"]}
+        yield name, bake(**changes(answers))
 
 
 def copy_project(project: Path, into: Path) -> Path:

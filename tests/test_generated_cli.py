@@ -80,12 +80,18 @@ def test_no_database_means_no_trace_of_one(bake: Bake, layout: str) -> None:
 
 
 @pytest.mark.heavy
-@pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.xdist_group("readme-install")
-def test_readme_install_command_then_pytest(bake: Bake, layout: str, tmp_path: Path) -> None:
-    """The README's one install command, in a fresh venv, then its test command."""
+def test_readme_install_command_then_pytest(bake: Bake, tmp_path: Path) -> None:
+    """The README's one install command, in a fresh venv, then its test command.
+
+    One layout: the command is the same text in both READMEs, and pip's half a
+    minute buys nothing the single layout would add. Its editable install (the same
+    hatchling PEP 660 build) and its suite in a fresh environment with only its
+    declared dependencies run in tests/test_ecosystem.py (`uv sync` and the
+    lowest-direct install pick the single layout as the smallest dependency set);
+    its ruff run is tests/test_bake.py's, on every combination.
+    """
     project = tmp_path / "project"
-    shutil.copytree(bake(layout=layout), project)
+    shutil.copytree(bake(), project)
     readme = (project / "README.md").read_text()
     command = next(line for line in readme.splitlines() if "pip install -e" in line)
     installed = run(["bash", "-c", command], cwd=project, timeout=600)
