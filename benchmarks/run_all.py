@@ -23,7 +23,7 @@ from pathlib import Path
 from _common import REPO, log, machine
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bake", "new", "start", "serve", "headers", "matrix", "install")
+BENCHMARKS = ("bake", "new", "start", "serve", "headers", "api", "scale", "matrix", "install")
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 NEW_FILE_TAIL = "\n## Findings\n\n(none recorded yet)\n"
 
