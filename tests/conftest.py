@@ -7,6 +7,7 @@ with every dependency any combination needs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -89,14 +90,14 @@ def postgres_reachable() -> bool:
         return False
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A throwaway PostgreSQL database on 127.0.0.1, dropped after the test."""
+@contextlib.contextmanager
+def throwaway_database(prefix: str = "flaskcutter") -> Iterator[str]:
+    """A PostgreSQL database on 127.0.0.1, dropped afterwards; yield its URL."""
     if not postgres_reachable():
         missing_service(f"PostgreSQL is not reachable on {POSTGRES_HOST}:{POSTGRES_PORT}")
     import psycopg
 
-    name = f"flaskcutter_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -104,3 +105,10 @@ def postgres_url() -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for one test."""
+    with throwaway_database() as url:
+        yield url

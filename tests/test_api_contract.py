@@ -21,7 +21,6 @@ import select
 import socket
 import sqlite3
 import subprocess
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,13 +28,9 @@ import pytest
 
 from tests.conftest import (
     BIN,
-    POSTGRES_ADMIN_URL,
-    POSTGRES_HOST,
-    POSTGRES_PORT,
     Bake,
-    missing_service,
-    postgres_reachable,
     run,
+    throwaway_database,
 )
 from tests.deploy_support.processes import (
     LOOPBACK,
@@ -63,23 +58,6 @@ VARIANTS = [
 pytestmark = pytest.mark.heavy
 
 
-@contextlib.contextmanager
-def throwaway_database() -> Iterator[str]:
-    """A PostgreSQL database on 127.0.0.1 for one variant's tests, dropped after them."""
-    if not postgres_reachable():
-        missing_service(f"PostgreSQL is not reachable on {POSTGRES_HOST}:{POSTGRES_PORT}")
-    import psycopg
-
-    name = f"flaskcutter_api_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="module")
 def served(
     request: pytest.FixtureRequest, bake: Bake, tmp_path_factory: pytest.TempPathFactory
@@ -94,7 +72,7 @@ def served(
     tmp_path = tmp_path_factory.mktemp(f"api-{layout}-{database}")
     with contextlib.ExitStack() as stack:
         if database == "postgresql":
-            url = stack.enter_context(throwaway_database())
+            url = stack.enter_context(throwaway_database("flaskcutter_api"))
         else:
             url = f"sqlite:///{tmp_path / 'api.sqlite'}"
         yield from serve(project, url, tmp_path, auth)
