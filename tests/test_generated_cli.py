@@ -117,3 +117,46 @@ def test_github_workflow_runs_postgresql_only_when_needed(bake: Bake, database: 
     else:
         assert "services" not in job
         assert "TEST_DATABASE_URL" not in job.get("env", {})
+
+
+# A view reads through reader(), then the replica ends that connection (a replica
+# stopped or restarted mid-request) before the request's teardown closes its session.
+REPLICA_GONE_AFTER_THE_READ = """
+import sys
+
+import psycopg
+from sqlalchemy import text
+
+from my_flask_app import create_app
+from my_flask_app.orm import reader
+
+url = sys.argv[1]
+app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "DATABASE_REPLICA_URL": url})
+app.config["PROPAGATE_EXCEPTIONS"] = False
+
+
+@app.get("/probe")
+def probe() -> dict[str, int]:
+    pid = reader().scalar(text("SELECT pg_backend_pid()"))
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    return {"pid": pid}
+
+
+client = app.test_client()
+print(*(client.get("/probe").status_code for _ in range(3)))
+"""
+
+
+@pytest.mark.postgres
+def test_a_replica_gone_after_the_read_still_answers(
+    bake: Bake, postgres_url: str, tmp_path: Path
+) -> None:
+    # The read had its answer: closing the dead replica connection must not make it
+    # a 500 (seen once in the heavy replica proof, as AdminShutdown in teardown).
+    project = bake(database="postgresql")
+    probe = tmp_path / "probe.py"
+    probe.write_text(REPLICA_GONE_AFTER_THE_READ, encoding="utf-8")
+    result = run(["python", str(probe), postgres_url], project, {"PYTHONPATH": str(project)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["200", "200", "200"], result.stderr[-2000:]

@@ -137,7 +137,7 @@ class ReplicaReader:
         try:
             return getattr(self.session, method)(*args, **kwargs)
         except DBAPIError:
-            self.session.rollback()
+            discard(self.session)
             current_app.extensions["replica_down_until"] = (
                 time.monotonic() + REPLICA_RETRY_SECONDS
             )
@@ -208,9 +208,20 @@ def remember_write(response: Response) -> Response:
     return response
 
 
+def discard(session: Session) -> None:
+    """End the replica session's transaction; a replica gone away ends it by dropping
+    its connection, since a rollback there would fail the request (after its reads
+    had their answer) with the replica's error."""
+    try:
+        session.rollback()
+    except DBAPIError:
+        session.invalidate()
+
+
 def close_replica_session(exception: BaseException | None) -> None:
     session = g.pop("replica_session", None)
     if session is not None:
+        discard(session)
         session.close()
 
 
