@@ -23,31 +23,15 @@ SLOW = ("install", "matrix")
 SLOW_SMOKE = os.environ.get("FLASKCUTTER_SLOW_SMOKE") == "1"
 
 TIMING = ["case", "wall ms", "× floor", "CPU ms", "CPU × floor", "runs"]
+# The columns of a table of wrk runs (serve, and scale's one and three instances).
+LOAD = ["case", "req/s", "× floor", "p50 ms", "p99 ms", "CPU µs/req", "CPU × floor", "runs"]
 COLUMNS = {
     "bake": TIMING,
     "new": TIMING,
     "start": TIMING,
-    "serve": [
-        "case",
-        "req/s",
-        "× floor",
-        "p50 ms",
-        "p99 ms",
-        "CPU µs/req",
-        "CPU × floor",
-        "runs",
-    ],
+    "serve": LOAD,
     "headers": ["case", "CPU µs/call", "added µs", "× floor", "runs"],
-    "scale": [
-        "case",
-        "req/s",
-        "× floor",
-        "p50 ms",
-        "p99 ms",
-        "CPU µs/req",
-        "CPU × floor",
-        "runs",
-    ],
+    "scale": LOAD,
     "matrix": ["case", "wall s", "× floor", "CPU s", "CPU × floor", "runs"],
     "install": ["step", "CLI s", "floor s", "× floor"],
 }
